@@ -1,0 +1,43 @@
+import pytest
+from django.contrib.auth.models import Group
+
+from staff import roles
+from staff.models import User
+
+
+def make_user(username: str, role: str | None, **extra) -> User:
+    user = User.objects.create_user(username=username, password="pw-for-tests-1", **extra)
+    if role:
+        user.groups.add(Group.objects.get(name=role))
+    return user
+
+
+@pytest.fixture
+def front_desk(db):
+    return make_user("frontdesk", roles.FRONT_DESK, last_name="林")
+
+
+@pytest.fixture
+def waiter(db):
+    return make_user("waiter", roles.WAITER, last_name="周")
+
+
+@pytest.fixture
+def manager(db):
+    return make_user("manager", roles.MANAGER, last_name="王")
+
+
+@pytest.fixture
+def admin_user(db):
+    return make_user("admin", roles.ADMIN, last_name="陈", is_staff=True)
+
+
+@pytest.fixture
+def client_for(client):
+    """client_for(user) logs the test client in as that user."""
+
+    def login(user):
+        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        return client
+
+    return login

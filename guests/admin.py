@@ -1,0 +1,41 @@
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from .models import Guest, Tag
+from .services import guest_create, guest_update
+
+
+@admin.register(Tag)
+class TagAdmin(admin.ModelAdmin):
+    search_fields = ("name",)
+
+
+@admin.register(Guest)
+class GuestAdmin(SimpleHistoryAdmin):
+    """Admins edit through the same services as the pages; deletion is anonymisation, on the profile."""
+
+    list_display = ("card_no", "name", "honorific", "tier", "company", "owner", "last_visit_at")
+    list_filter = ("tier", "org_type", "source")
+    search_fields = ("card_no", "=mobile", "name", "company")
+    raw_id_fields = ("referred_by", "owner")
+    readonly_fields = ("consent_recorded_by", "consent_recorded_at", "last_visit_at", "created_at", "anonymised_at")
+    filter_horizontal = ("tags",)
+
+    def get_exclude(self, request, obj=None):
+        return () if request.user.has_perm("guests.view_confidential") else ("confidential_notes",)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        fields = {name: form.cleaned_data[name] for name in form.changed_data if name != "tags"}
+        if change:
+            form.instance = guest_update(guest=obj, actor=request.user, fields=fields)
+        else:
+            fields = {name: form.cleaned_data[name] for name in form.cleaned_data if name != "tags"}
+            form.instance = guest_create(actor=request.user, fields=fields)
+
+    def save_related(self, request, form, formsets, change):
+        form.instance.tags.set(form.cleaned_data.get("tags", []))
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)

@@ -1,0 +1,236 @@
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Column, Fieldset, Layout, Row
+from django import forms
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
+
+from .models import Guest, RelatedPerson
+from .services import PREFERENCE_FIELDS
+from .validators import normalise_mobile, validate_mobile
+
+IDENTITY = ("name", "surname", "honorific", "gender", "mobile", "landline", "wechat", "email", "region", "address")
+BIRTHDAY = ("birth_year", "birth_month", "birth_day", "birthday_lunar", "birthday_leap_month")
+WORK = ("company", "title", "org_type", "payment")
+PREFERENCES = (
+    "favourite_dishes", "favourite_drinks", "taste", "taboos", "allergies", "seating", "smoking",
+    "special_needs", "topics_to_avoid",
+)  # fmt: skip
+DATES = ("anniversary", "company_anniversary")
+SOURCE = ("source",)
+CONSENT = ("greeting_consent",)
+NOTES = ("notes",)
+TIER = ("tier", "owner")
+CONFIDENTIAL = ("confidential_notes",)
+
+assert set(PREFERENCES) == PREFERENCE_FIELDS
+
+_TEXTAREA = {"rows": 2}
+
+
+def _cols(*names, size="col-md-6"):
+    return Row(*(Column(name, css_class=f"col-12 {size}") for name in names))
+
+
+class GuestForm(forms.ModelForm):
+    """The full record; which sections a user gets depends on their permissions."""
+
+    referred_by_card = forms.CharField(
+        label=_("Referred by (card no.)"),
+        required=False,
+        max_length=20,
+        help_text=_("The archive card number of the guest who introduced them."),
+    )
+    tag_names = forms.CharField(
+        label=_("Tags"), required=False, max_length=300, help_text=_("Separate tags with commas.")
+    )
+    confirm_duplicate = forms.BooleanField(
+        label=_("This is a different guest: save anyway"), required=False, widget=forms.HiddenInput
+    )
+
+    class Meta:
+        model = Guest
+        fields = (
+            ("card_no",) + IDENTITY + BIRTHDAY + WORK + PREFERENCES + DATES + SOURCE + CONSENT + NOTES + TIER
+            + CONFIDENTIAL
+        )  # fmt: skip
+        widgets = {
+            **{name: forms.Textarea(attrs=_TEXTAREA) for name in PREFERENCES if name not in ("taste", "seating",
+                                                                                             "smoking")},
+            "notes": forms.Textarea(attrs={"rows": 3}),
+            "confidential_notes": forms.Textarea(attrs={"rows": 3}),
+            "anniversary": forms.DateInput(attrs={"type": "date"}),
+            "company_anniversary": forms.DateInput(attrs={"type": "date"}),
+            "mobile": forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
+            "landline": forms.TextInput(attrs={"inputmode": "tel"}),
+            "birth_year": forms.NumberInput(attrs={"placeholder": _("optional")}),
+        }  # fmt: skip
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.fields["card_no"].required = False
+        self.fields["card_no"].help_text = _("Leave empty to give the guest the next number.")
+        if self.instance.pk:
+            self.initial.setdefault("referred_by_card", self.instance.referred_by.card_no
+                                    if self.instance.referred_by_id else "")  # fmt: skip
+            self.initial.setdefault("tag_names", ", ".join(t.name for t in self.instance.tags.all()))
+            if not user.has_perm("guests.change_guest_tier"):
+                del self.fields["card_no"]
+        if user.has_perm("guests.change_guest_tier"):
+            self.fields["owner"].queryset = get_user_model().objects.filter(is_active=True).order_by("username")
+        else:
+            for name in TIER:
+                del self.fields[name]
+        if not user.has_perm("guests.view_confidential"):
+            del self.fields["confidential_notes"]
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = self._layout()
+
+    def _layout(self):
+        present = lambda names: [n for n in names if n in self.fields]  # noqa: E731
+        sections = [
+            Fieldset(_("Identity"), _cols(*present(("card_no",)) + ["name", "surname", "honorific", "gender"],
+                                          size="col-md-3"),
+                     _cols("mobile", "landline", "wechat", "email", size="col-md-3"),
+                     _cols("region", "address")),
+            Fieldset(_("Birthday"), _cols(*BIRTHDAY, size="col-md")),
+            Fieldset(_("Work"), _cols(*WORK, size="col-md-3")),
+            Fieldset(_("Preferences"), _cols("favourite_dishes", "favourite_drinks"),
+                     _cols("taboos", "allergies"), _cols("taste", "seating", "smoking", size="col-md-4"),
+                     _cols("special_needs", "topics_to_avoid")),
+            Fieldset(_("Important dates"), _cols(*DATES)),
+            Fieldset(_("Source and ownership"), _cols(*present(("source", "referred_by_card") + TIER),
+                                                      size="col-md-3"), "tag_names"),
+            Fieldset(_("Consent and notes"), "greeting_consent", "notes", *present(CONFIDENTIAL)),
+        ]  # fmt: skip
+        return Layout(*sections, "confirm_duplicate")
+
+    def clean_mobile(self):
+        mobile = normalise_mobile(self.cleaned_data.get("mobile", ""))
+        validate_mobile(mobile)
+        return mobile
+
+    def clean_card_no(self):
+        return (self.cleaned_data.get("card_no") or "").strip().upper()
+
+    def clean_referred_by_card(self):
+        card = (self.cleaned_data.get("referred_by_card") or "").strip().upper()
+        if not card:
+            return None
+        guest = Guest.objects.filter(card_no=card, anonymised_at__isnull=True).first()
+        if guest is None:
+            raise forms.ValidationError(_("No guest has the card number %(card)s.") % {"card": card})
+        if self.instance.pk and guest.pk == self.instance.pk:
+            raise forms.ValidationError(_("A guest cannot refer themselves."))
+        return guest
+
+    def clean_tag_names(self):
+        raw = self.cleaned_data.get("tag_names") or ""
+        names = [t.strip() for t in raw.replace("，", ",").split(",") if t.strip()]
+        if any(len(t) > 30 for t in names):
+            raise forms.ValidationError(_("A tag has at most 30 characters."))
+        return names
+
+    def service_fields(self) -> dict:
+        data = {name: self.cleaned_data[name] for name in self._meta.fields if name in self.cleaned_data}
+        if not data.get("card_no"):
+            data.pop("card_no", None)
+        data["referred_by"] = self.cleaned_data.get("referred_by_card")
+        return data
+
+
+class GuestPreferencesForm(forms.ModelForm):
+    """What a waiter may change: what the guest likes, avoids and needs."""
+
+    class Meta:
+        model = Guest
+        fields = PREFERENCES
+        widgets = GuestForm.Meta.widgets
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            Fieldset(_("Preferences"), _cols("favourite_dishes", "favourite_drinks"), _cols("taboos", "allergies"),
+                     _cols("taste", "seating", "smoking", size="col-md-4"),
+                     _cols("special_needs", "topics_to_avoid")),
+        )  # fmt: skip
+
+    def service_fields(self) -> dict:
+        return dict(self.cleaned_data)
+
+
+class QuickAddForm(forms.Form):
+    """At the door: enough to greet the guest next time."""
+
+    surname = forms.CharField(label=_("Surname"), max_length=10)
+    honorific = forms.CharField(label=_("Honorific"), max_length=20, help_text=_("e.g. 张总, 李局, 王女士"))
+    mobile = forms.CharField(
+        label=_("Mobile"), max_length=20, widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"})
+    )
+    confirm_duplicate = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+
+    def clean_mobile(self):
+        mobile = normalise_mobile(self.cleaned_data["mobile"])
+        validate_mobile(mobile)
+        return mobile
+
+
+class RelatedPersonForm(forms.ModelForm):
+    class Meta:
+        model = RelatedPerson
+        fields = ("name", "relation", "phone")
+
+
+RelatedPeopleFormSet = forms.inlineformset_factory(
+    Guest, RelatedPerson, form=RelatedPersonForm, extra=1, can_delete=True, max_num=10
+)
+
+
+class MergeForm(forms.Form):
+    other_card = forms.CharField(
+        label=_("Card no. of the duplicate record"),
+        max_length=20,
+        help_text=_("Its visits, complaints and follow-ups move to this guest; then it is removed."),
+    )
+    confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, keep, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.keep = keep
+
+    def clean_other_card(self):
+        card = self.cleaned_data["other_card"].strip().upper()
+        other = Guest.objects.filter(card_no=card, anonymised_at__isnull=True).first()
+        if other is None:
+            raise forms.ValidationError(_("No guest has the card number %(card)s.") % {"card": card})
+        if other.pk == self.keep.pk:
+            raise forms.ValidationError(_("A guest cannot be merged with itself."))
+        return other
+
+
+class AnonymiseForm(forms.Form):
+    reason = forms.ChoiceField(label=_("Reason"), choices=())
+    card_no = forms.CharField(
+        label=_("Type the card number to confirm"), max_length=20, help_text=_("This cannot be undone.")
+    )
+
+    def __init__(self, *args, guest, **kwargs):
+        from .services import AnonymiseReason
+
+        super().__init__(*args, **kwargs)
+        self.guest = guest
+        self.fields["reason"].choices = AnonymiseReason.choices
+
+    def clean_card_no(self):
+        card = self.cleaned_data["card_no"].strip().upper()
+        if card != self.guest.card_no:
+            raise forms.ValidationError(_("The card number does not match this guest."))
+        return card

@@ -1,0 +1,68 @@
+import random
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from guests.demo import GuestFaker
+from guests.models import Guest
+from guests.services import guest_create
+from staff import roles
+from staff.models import Outlet
+
+DEMO_PASSWORD = "keshi-demo-2026"
+DEMO_USERS = (
+    ("frontdesk", roles.FRONT_DESK, "前台", "小林"),
+    ("waiter", roles.WAITER, "服务员", "小周"),
+    ("manager", roles.MANAGER, "经理", "王"),
+    ("admin", roles.ADMIN, "管理员", "陈"),
+)
+OUTLETS = (("悦府中餐厅", Outlet.Kind.RESTAURANT), ("金色大宴会厅", Outlet.Kind.BANQUET), ("大堂吧", Outlet.Kind.BAR))
+
+
+class Command(BaseCommand):
+    help = "Load demo outlets, one user per role and a few hundred guests (skipped if already loaded)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--guests", type=int, default=300)
+
+    @transaction.atomic
+    def handle(self, *args, guests, **options):
+        outlets = [Outlet.objects.get_or_create(name=name, defaults={"kind": kind})[0] for name, kind in OUTLETS]
+        users = {}
+        User = get_user_model()
+        for username, role, last, first in DEMO_USERS:
+            user, created = User.objects.get_or_create(
+                username=username, defaults={"last_name": last, "first_name": first, "is_staff": role == roles.ADMIN}
+            )
+            if created:
+                user.set_password(DEMO_PASSWORD)
+                user.save()
+                user.groups.add(Group.objects.get(name=role))
+                user.outlets.set(outlets)
+            users[role] = user
+        if Guest.objects.exists():
+            self.stdout.write("Demo guests already loaded.")
+        else:
+            self._guests(guests, users)
+        self.stdout.write(self.style.SUCCESS(f"Demo logins (password for all: {DEMO_PASSWORD}):"))
+        for username, role, *_ in DEMO_USERS:
+            self.stdout.write(f"  {username:<10} {roles.ROLE_LABELS[role]}")
+
+    def _guests(self, count, users):
+        faker = GuestFaker(seed=7)
+        rng = random.Random(7)
+        managers = [users[roles.MANAGER], users[roles.ADMIN]]
+        for i in range(count):
+            fields = faker.person() | faker.preferences()
+            if rng.random() < 0.4:
+                fields |= {"birth_month": rng.randint(1, 12), "birth_day": rng.randint(1, 28),
+                           "birthday_lunar": rng.random() < 0.3}  # fmt: skip
+            fields["greeting_consent"] = rng.random() < 0.6
+            if fields["tier"] != "C":
+                fields["owner"] = rng.choice(managers)
+            if i % 10 == 0:
+                fields["confidential_notes"] = "与某领导关系密切，安排座位需注意。"
+            guest_create(actor=users[roles.ADMIN], fields=fields)
+        self.stdout.write(f"Loaded {count} demo guests.")

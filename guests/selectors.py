@@ -1,0 +1,141 @@
+"""Reads of the guest archive, shaped for the pages that use them."""
+
+import re
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import Q, QuerySet
+
+from .models import Guest
+from .pinyin import COMPOUND_SURNAMES
+from .validators import normalise_mobile
+
+_CARD_NO = re.compile(r"^ks\d+$", re.IGNORECASE)
+_PHONE = re.compile(r"^\+?\d+$")
+_LETTERS = re.compile(r"^[a-z]+$")
+_HAN = re.compile(r"[\u3400-\u9fff]")
+
+RANK_ORDER = ("tier", "-last_seen_at", "-id")
+
+
+def guest_search_condition(query: str) -> Q | None:
+    """How a front desk query reads: phone digits, card number, pinyin or Chinese.
+
+    Each kind maps to columns with an index built for it, so the lookup is one
+    indexed query whatever the archive's size.
+    """
+    text = query.strip()
+    compact = re.sub(r"[\s\-()]", "", text)
+    if not compact:
+        return None
+    if _PHONE.match(compact):
+        digits = normalise_mobile(compact)
+        if len(digits) < 4:
+            return None
+        if len(digits) <= 6:
+            return Q(mobile_tail=digits[-4:], mobile__endswith=digits)
+        return Q(mobile__startswith=digits)
+    if _CARD_NO.match(compact):
+        return Q(card_no__startswith=compact.upper())
+    key = compact.lower()
+    if _LETTERS.match(key):
+        return Q(name_pinyin__startswith=key) | Q(name_initials__startswith=key)
+    if _HAN.search(text):
+        condition = Q(name__startswith=text) | Q(honorific__startswith=text) | Q(company__startswith=text)
+        if len(text) == 1 or text in COMPOUND_SURNAMES:
+            condition |= Q(surname=text)
+        return condition
+    return Q(name__startswith=text) | Q(honorific__startswith=text) | Q(company__startswith=text)
+
+
+def guest_search(*, query: str, limit: int | None = None) -> list[Guest]:
+    """At most one page of guests, best tier first, most recently seen first."""
+    condition = guest_search_condition(query)
+    if condition is None:
+        return []
+    limit = limit or settings.GUEST_LOOKUP_LIMIT
+    return list(
+        Guest.objects.filter(condition)
+        .only(
+            "id",
+            "card_no",
+            "tier",
+            "name",
+            "surname",
+            "honorific",
+            "company",
+            "title",
+            "mobile",
+            "last_visit_at",
+            "taboos",
+            "allergies",
+            "anonymised_at",
+        )  # fmt: skip
+        .order_by(*RANK_ORDER)[:limit]
+    )
+
+
+def guest_duplicates(*, mobile: str, name: str, company: str, exclude_id: int | None = None) -> QuerySet[Guest]:
+    """Existing guests a new record would duplicate: same mobile, or same name at the same company."""
+    condition = Q()
+    mobile = normalise_mobile(mobile)
+    if mobile:
+        condition |= Q(mobile=mobile)
+    if name.strip() and company.strip():
+        condition |= Q(name=name.strip(), company=company.strip())
+    if not condition:
+        return Guest.objects.none()
+    qs = Guest.objects.filter(condition, anonymised_at__isnull=True)
+    if exclude_id:
+        qs = qs.exclude(pk=exclude_id)
+    return qs.order_by(*RANK_ORDER)[:5]
+
+
+def guest_profile(*, guest_id: int) -> Guest:
+    """The guest with everything the profile shows, in a fixed number of queries."""
+    return (
+        Guest.objects.select_related("owner", "referred_by", "consent_recorded_by", "created_by")
+        .prefetch_related("tags", "related_people")
+        .get(pk=guest_id)
+    )
+
+
+@dataclass
+class Change:
+    at: object
+    user: object
+    kind: str
+    reason: str
+    fields: list[tuple[str, object, object]]
+
+
+HISTORY_HIDDEN = frozenset({"id", "history_id", "history_date", "history_change_reason", "history_type",
+                            "history_user", "history_user_id", "created_at"})  # fmt: skip
+
+
+def guest_history(*, guest: Guest, limit: int = 20) -> list[Change]:
+    """The latest changes to a guest, newest first, each with the fields it changed."""
+    records = list(guest.history.select_related("history_user").order_by("-history_date", "-history_id")[: limit + 1])
+    fields = [f for f in Guest.history.model._meta.concrete_fields if f.attname not in HISTORY_HIDDEN]
+    changes = []
+    for newer, older in zip(records, records[1:] + [None], strict=True):
+        if len(changes) == limit:
+            break
+        diffs = []
+        for field in fields:
+            new_value = getattr(newer, field.attname)
+            old_value = getattr(older, field.attname) if older else None
+            if older is None and new_value in ("", None, False):
+                continue
+            if older is None or new_value != old_value:
+                diffs.append((field.verbose_name, old_value, new_value))
+        changes.append(
+            Change(
+                at=newer.history_date,
+                user=newer.history_user,
+                kind=newer.get_history_type_display(),
+                reason=newer.history_change_reason or "",
+                fields=diffs,
+            )
+        )
+    return changes

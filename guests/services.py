@@ -1,0 +1,299 @@
+"""Every write to the guest archive goes through here: views, admin, importers, tasks."""
+
+from collections.abc import Iterable
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from staff.models import AuditEvent
+
+from .models import CardSequence, Guest, RelatedPerson, Tag, split_list
+from .pinyin import search_keys, split_name
+from .validators import normalise_mobile
+
+PREFERENCE_FIELDS = frozenset(
+    {
+        "favourite_dishes",
+        "favourite_drinks",
+        "taste",
+        "taboos",
+        "allergies",
+        "seating",
+        "smoking",
+        "special_needs",
+        "topics_to_avoid",
+    }
+)
+TIER_FIELDS = frozenset({"tier", "owner"})
+CONFIDENTIAL_FIELDS = frozenset({"confidential_notes"})
+
+# Lists whose entries are merged rather than overwritten when two records become one:
+# losing a taboo or an allergy in a merge is the one mistake a restaurant cannot make.
+LIST_FIELDS = ("favourite_dishes", "favourite_drinks", "taboos", "allergies", "special_needs", "topics_to_avoid")
+
+PERSONAL_FIELDS = (
+    "name", "surname", "honorific", "gender", "birth_year", "birth_month", "birth_day", "birthday_lunar",
+    "birthday_leap_month", "mobile", "landline", "wechat", "email", "address", "region", "company", "title",
+    "favourite_dishes", "favourite_drinks", "taste", "taboos", "allergies", "seating", "smoking",
+    "special_needs", "topics_to_avoid", "anniversary", "company_anniversary", "notes", "confidential_notes",
+    "referred_by", "greeting_consent", "consent_recorded_by", "consent_recorded_at",
+)  # fmt: skip
+
+
+def _check_field_permissions(actor, fields: Iterable[str]) -> None:
+    fields = set(fields)
+    if actor is None:  # system jobs (importers run by an admin pass the admin)
+        return
+    if fields & CONFIDENTIAL_FIELDS and not actor.has_perm("guests.view_confidential"):
+        raise PermissionDenied(_("You may not change confidential notes."))
+    if fields & TIER_FIELDS and not actor.has_perm("guests.change_guest_tier"):
+        raise PermissionDenied(_("Only a manager may change the tier or the owner."))
+    if fields - PREFERENCE_FIELDS - CONFIDENTIAL_FIELDS - TIER_FIELDS and not actor.has_perm("guests.change_guest"):
+        raise PermissionDenied(_("You may only note the guest's preferences."))
+
+
+def card_no_next() -> str:
+    """Take the next archive card number; the counter row is locked until commit."""
+    with transaction.atomic():
+        sequence, _created = CardSequence.objects.select_for_update().get_or_create(name="card")
+        while True:
+            sequence.value += 1
+            card_no = f"KS{sequence.value:06d}"
+            if not Guest.objects.filter(card_no=card_no).exists():
+                break
+        sequence.save(update_fields=["value"])
+    return card_no
+
+
+def _refresh_search_keys(guest: Guest) -> None:
+    guest.name = guest.name.strip()
+    guest.surname = guest.surname.strip()
+    if not guest.surname and guest.name:
+        guest.surname = split_name(guest.name)[0]
+    guest.mobile = normalise_mobile(guest.mobile)
+    guest.name_pinyin, guest.name_initials = search_keys(guest.name, guest.surname)
+    guest.mobile_tail = guest.mobile[-4:] if len(guest.mobile) >= 4 else ""
+
+
+def _record_consent(guest: Guest, actor, was_consenting: bool) -> None:
+    if guest.greeting_consent != was_consenting:
+        guest.consent_recorded_by = actor
+        guest.consent_recorded_at = timezone.now()
+
+
+def _set_tags(guest: Guest, tags: Iterable[str | Tag]) -> None:
+    objs = []
+    for tag in tags:
+        if isinstance(tag, Tag):
+            objs.append(tag)
+        elif tag.strip():
+            objs.append(Tag.objects.get_or_create(name=tag.strip()[:30])[0])
+    guest.tags.set(objs)
+
+
+def _save(guest: Guest, actor, reason: str | None = None) -> None:
+    guest._history_user = actor
+    if reason:
+        guest._change_reason = reason
+    guest.full_clean()
+    guest.save()
+
+
+@transaction.atomic
+def guest_create(
+    *,
+    actor,
+    fields: dict,
+    tags: Iterable[str | Tag] = (),
+    related_people: Iterable[dict] = (),
+) -> Guest:
+    _check_field_permissions(actor, fields)
+    guest = Guest(**fields)
+    if not guest.card_no:
+        guest.card_no = card_no_next()
+    guest.created_by = actor
+    _refresh_search_keys(guest)
+    _record_consent(guest, actor, was_consenting=False)
+    _save(guest, actor)
+    if tags:
+        _set_tags(guest, tags)
+    for person in related_people:
+        related_person_add(guest=guest, actor=actor, **person)
+    return guest
+
+
+@transaction.atomic
+def guest_update(*, guest: Guest, actor, fields: dict, tags: Iterable[str | Tag] | None = None) -> Guest:
+    # Forms mutate the instance they validate, so compare against the stored row.
+    guest = Guest.objects.select_for_update().get(pk=guest.pk)
+    if guest.is_anonymised:
+        raise ValidationError(_("An anonymised guest cannot be changed."))
+    changed = {name for name, value in fields.items() if getattr(guest, name) != value}
+    _check_field_permissions(actor, changed)
+    was_consenting = guest.greeting_consent
+    for name, value in fields.items():
+        setattr(guest, name, value)
+    _refresh_search_keys(guest)
+    _record_consent(guest, actor, was_consenting)
+    if changed:
+        _save(guest, actor)
+    if tags is not None:
+        _check_field_permissions(actor, {"tags"})
+        _set_tags(guest, tags)
+    return guest
+
+
+def related_person_add(*, guest: Guest, actor, name: str, relation: str, phone: str = "") -> RelatedPerson:
+    person = RelatedPerson(guest=guest, name=name, relation=relation, phone=phone.strip())
+    person._history_user = actor
+    person.full_clean()
+    person.save()
+    return person
+
+
+@transaction.atomic
+def related_people_save(*, guest: Guest, actor, formset) -> None:
+    """Apply a validated related-people formset: add, change and remove rows."""
+    for form in formset.forms:
+        if not form.has_changed() and not form.instance.pk:
+            continue
+        data = {k: form.cleaned_data.get(k) for k in ("name", "relation", "phone")}
+        if form.instance.pk and form.cleaned_data.get("DELETE"):
+            form.instance._history_user = actor
+            form.instance.delete()
+        elif form.instance.pk:
+            person = RelatedPerson.objects.get(pk=form.instance.pk, guest=guest)
+            for key, value in data.items():
+                setattr(person, key, value or "")
+            person._history_user = actor
+            person.full_clean()
+            person.save()
+        elif not form.cleaned_data.get("DELETE") and data["name"]:
+            related_person_add(guest=guest, actor=actor, **{k: v or "" for k, v in data.items()})
+
+
+@transaction.atomic
+def guest_quick_add(*, actor, surname: str, honorific: str, mobile: str, name: str = "") -> Guest:
+    """At the door: surname, honorific and mobile are enough; the rest comes later."""
+    return guest_create(
+        actor=actor, fields={"surname": surname, "honorific": honorific, "mobile": mobile, "name": name}
+    )
+
+
+def _merge_list(kept: str, other: str) -> str:
+    items = split_list(kept)
+    items += [item for item in split_list(other) if item not in items]
+    return "、".join(items)
+
+
+@transaction.atomic
+def guest_merge(*, keep: Guest, other: Guest, actor) -> Guest:
+    """Fold `other` into `keep`: everything attached to it moves, then it is removed."""
+    if keep.pk == other.pk:
+        raise ValidationError(_("A guest cannot be merged with itself."))
+    if keep.is_anonymised or other.is_anonymised:
+        raise ValidationError(_("An anonymised guest cannot be merged."))
+    keep, other = (Guest.objects.select_for_update().get(pk=g.pk) for g in (keep, other))
+
+    # Every reverse relation, including those later apps add (visits, complaints,
+    # follow-ups), is re-pointed generically so a new app cannot be forgotten here.
+    for relation in Guest._meta.related_objects:
+        model = relation.related_model
+        if relation.many_to_many:
+            through = relation.through._default_manager
+            source = relation.field.m2m_reverse_field_name()
+            already = through.filter(**{source: keep}).values_list(relation.field.m2m_field_name(), flat=True)
+            through.filter(**{source: other}).exclude(**{f"{relation.field.m2m_field_name()}__in": already}).update(
+                **{source: keep}
+            )
+            through.filter(**{source: other}).delete()
+        elif model is not Guest or relation.field.name != "referred_by":
+            model._default_manager.filter(**{relation.field.name: other}).update(**{relation.field.name: keep})
+        else:
+            Guest.objects.filter(referred_by=other).exclude(pk=keep.pk).update(referred_by=keep)
+
+    for field in Guest._meta.concrete_fields:
+        name = field.attname
+        if name in LIST_FIELDS:
+            setattr(keep, name, _merge_list(getattr(keep, name), getattr(other, name)))
+        elif name in ("tier",):
+            keep.tier = min(keep.tier, other.tier)
+        elif name in ("last_visit_at", "last_seen_at"):
+            values = [v for v in (getattr(keep, name), getattr(other, name)) if v]
+            setattr(keep, name, max(values) if values else None)
+        elif field.editable and not field.primary_key and name != "card_no" and getattr(keep, name) in ("", None):
+            setattr(keep, name, getattr(other, name))
+    if keep.referred_by_id == other.pk:
+        keep.referred_by = None
+    if other.mobile and keep.mobile and other.mobile != keep.mobile:
+        keep.notes = "\n".join(filter(None, [keep.notes, _("Other mobile: %(mobile)s") % {"mobile": other.mobile}]))
+    keep.tags.add(*other.tags.all())
+
+    reason = _("Merged with %(card)s (%(name)s)") % {"card": other.card_no, "name": other.display_name}
+    other_card = other.card_no
+    other._history_user = actor
+    other._change_reason = _("Merged into %(card)s") % {"card": keep.card_no}
+    other.delete()
+    _refresh_search_keys(keep)
+    _save(keep, actor, reason)
+    AuditEvent.objects.create(
+        action=AuditEvent.Action.GUEST_MERGED,
+        actor=actor,
+        target=keep.card_no,
+        details={"kept": keep.card_no, "merged": other_card},
+    )
+    return keep
+
+
+class AnonymiseReason(models.TextChoices):
+    GUEST_REQUEST = "guest_request", _("The guest asked to be forgotten")
+    RETENTION_END = "retention_end", _("The retention period has ended")
+
+
+@transaction.atomic
+def guest_anonymise(*, guest: Guest, actor, reason: str) -> Guest:
+    """Remove everything that identifies the guest; keep tier, dates and figures for statistics.
+
+    The change history is personal data too, so it is dropped and replaced by one
+    entry that says the record was anonymised.
+    """
+    if actor is not None and not actor.has_perm("guests.anonymise_guest"):
+        raise PermissionDenied(_("Only a manager or an admin may anonymise a guest."))
+    if reason not in AnonymiseReason.values:
+        raise ValidationError(_("Choose why the guest is anonymised."))
+    if guest.is_anonymised:
+        raise ValidationError(_("This guest is already anonymised."))
+    guest = Guest.objects.select_for_update().get(pk=guest.pk)
+    for name in PERSONAL_FIELDS:
+        field = Guest._meta.get_field(name)
+        setattr(guest, field.attname, None if field.null else field.get_default())
+    guest.anonymised_at = timezone.now()
+    _refresh_search_keys(guest)
+    guest.tags.clear()
+    guest.related_people.all().delete()
+    RelatedPerson.history.filter(guest_id=guest.pk).delete()
+    Guest.history.filter(id=guest.pk).delete()
+    _save(guest, actor, _("Anonymised: %(reason)s") % {"reason": AnonymiseReason(reason).label})
+    AuditEvent.objects.create(
+        action=AuditEvent.Action.GUEST_ANONYMISED,
+        actor=actor,
+        target=guest.card_no,
+        details={"reason": reason},
+    )
+    return guest
+
+
+def guest_refresh_search_keys(*, guest_ids: Iterable[int]) -> int:
+    """Recompute pinyin and phone keys, e.g. after the surname reading table grew."""
+    changed = []
+    for guest in Guest.objects.filter(pk__in=list(guest_ids)).only(
+        "id", "name", "surname", "mobile", "name_pinyin", "name_initials", "mobile_tail"
+    ):
+        before = (guest.name_pinyin, guest.name_initials, guest.mobile_tail)
+        _refresh_search_keys(guest)
+        if (guest.name_pinyin, guest.name_initials, guest.mobile_tail) != before:
+            changed.append(guest)
+    Guest.objects.bulk_update(changed, ["name_pinyin", "name_initials", "mobile_tail"])
+    return len(changed)

@@ -1,0 +1,20 @@
+from celery import shared_task
+from django.db.models import Max, Min
+
+from .models import Guest
+from .services import guest_refresh_search_keys
+
+CHUNK = 5000
+
+
+@shared_task(time_limit=3600, soft_time_limit=3500)
+def refresh_search_keys(first_id: int | None = None, last_id: int | None = None) -> int:
+    """Recompute the lookup keys of every guest in id chunks; run after the reading table changes."""
+    bounds = Guest.objects.aggregate(low=Min("id"), high=Max("id"))
+    low, high = first_id or bounds["low"], last_id or bounds["high"]
+    if low is None:
+        return 0
+    changed = 0
+    for start in range(low, high + 1, CHUNK):
+        changed += guest_refresh_search_keys(guest_ids=range(start, min(start + CHUNK, high + 1)))
+    return changed

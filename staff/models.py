@@ -1,0 +1,67 @@
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Outlet(models.Model):
+    """A restaurant, bar or banquet hall of the group. Guests are shared by all outlets."""
+
+    class Kind(models.TextChoices):
+        RESTAURANT = "restaurant", _("Restaurant")
+        BANQUET = "banquet", _("Banquet hall")
+        BAR = "bar", _("Bar / lounge")
+        OTHER = "other", _("Other")
+
+    name = models.CharField(_("name"), max_length=80, unique=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.RESTAURANT)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("outlet")
+        verbose_name_plural = _("outlets")
+
+    def __str__(self):
+        return self.name
+
+
+class User(AbstractUser):
+    """A member of staff. The role is the Django group (front desk, waiter, manager, admin)."""
+
+    outlets = models.ManyToManyField(Outlet, verbose_name=_("outlets"), blank=True, related_name="staff")
+
+    class Meta:
+        verbose_name = _("staff member")
+        verbose_name_plural = _("staff members")
+
+    def __str__(self):
+        return self.get_full_name() or self.username
+
+
+class AuditEvent(models.Model):
+    """A business action that must be answerable later: who did what to which record, when.
+
+    Details never hold the personal data of a guest, so an anonymised guest stays
+    anonymous in the audit trail too.
+    """
+
+    class Action(models.TextChoices):
+        GUEST_MERGED = "guest_merged", _("Guests merged")
+        GUEST_ANONYMISED = "guest_anonymised", _("Guest anonymised")
+
+    action = models.CharField(_("action"), max_length=40, choices=Action.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
+    target = models.CharField(_("record"), max_length=120)
+    details = models.JSONField(_("details"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+
+    def __str__(self):
+        return f"{self.get_action_display()} {self.target}"

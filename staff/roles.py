@@ -1,0 +1,81 @@
+"""The four roles of DOMAIN.md as Django groups, and the permissions each one holds.
+
+Migrations call `sync_role_groups` so a fresh database, and every later release that
+adds permissions, ends with the groups exactly as described here.
+"""
+
+from django.utils.translation import gettext_lazy as _
+
+FRONT_DESK = "front_desk"
+WAITER = "waiter"
+MANAGER = "manager"
+ADMIN = "admin"
+
+ROLE_LABELS = {
+    FRONT_DESK: _("Front desk"),
+    WAITER: _("Waiter"),
+    MANAGER: _("Manager"),
+    ADMIN: _("Admin"),
+}
+
+_FRONT_DESK = {
+    "guests.view_guest",
+    "guests.add_guest",
+    "guests.change_guest",
+    "guests.change_guest_preferences",
+}
+_WAITER = {
+    "guests.view_guest",
+    "guests.change_guest_preferences",
+}
+_MANAGER = (
+    _FRONT_DESK
+    | _WAITER
+    | {
+        "guests.view_confidential",
+        "guests.change_guest_tier",
+        "guests.view_guest_history",
+        "guests.merge_guests",
+        "guests.anonymise_guest",
+        "staff.view_outlet",
+        "staff.view_auditevent",
+    }
+)
+_ADMIN = _MANAGER | {
+    "staff.view_user",
+    "staff.add_user",
+    "staff.change_user",
+    "staff.add_outlet",
+    "staff.change_outlet",
+    "guests.view_tag",
+    "guests.add_tag",
+    "guests.change_tag",
+    "guests.delete_tag",
+}
+
+ROLE_PERMISSIONS = {
+    FRONT_DESK: _FRONT_DESK,
+    WAITER: _WAITER,
+    MANAGER: _MANAGER,
+    ADMIN: _ADMIN,
+}
+
+
+def sync_role_groups(apps, schema_editor=None):
+    """Create the role groups and set their permissions; safe to run again."""
+    from django.contrib.auth.management import create_permissions
+
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, apps=apps, verbosity=0)
+        app_config.models_module = None
+
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    for role, perms in ROLE_PERMISSIONS.items():
+        group, _created = Group.objects.get_or_create(name=role)
+        wanted = []
+        for perm in perms:
+            app_label, codename = perm.split(".")
+            wanted.extend(Permission.objects.filter(content_type__app_label=app_label, codename=codename))
+        group.permissions.set(wanted)
