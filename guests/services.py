@@ -109,7 +109,9 @@ def guest_create(
     tags: Iterable[str | Tag] = (),
     related_people: Iterable[dict] = (),
 ) -> Guest:
-    _check_field_permissions(actor, fields)
+    _check_field_permissions(
+        actor, {name for name, value in fields.items() if value != Guest._meta.get_field(name).get_default()}
+    )
     guest = Guest(**fields)
     if not guest.card_no:
         guest.card_no = card_no_next()

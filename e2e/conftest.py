@@ -1,0 +1,90 @@
+"""Browser journeys: a real Chromium, driven by Playwright, against pytest-django's live server.
+
+Playwright cannot download browsers here, so Debian's /usr/bin/chromium is launched.
+Without it the journeys are skipped, unless KESHI_REQUIRE_BROWSER=1 (CI) makes that a failure.
+"""
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+# The sync Playwright API keeps an asyncio loop alive in this thread, which Django's
+# async-safety check mistakes for async code calling the ORM from the test thread.
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+PASSWORD = "pw-for-tests-1"  # what the root conftest's make_user gives every user
+SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
+TIMEOUT_MS = 10_000
+
+
+def _no_browser(reason: str):
+    if os.environ.get("KESHI_REQUIRE_BROWSER") == "1":
+        pytest.fail(f"{reason} (KESHI_REQUIRE_BROWSER=1, so this is a failure)", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not (CHROMIUM.is_file() and os.access(CHROMIUM, os.X_OK)):
+        _no_browser(f"{CHROMIUM} is missing: install Debian's chromium package to run the browser journeys")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _no_browser("the playwright package is not installed")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def new_page(browser):
+    """new_page(**context_options) opens a page in a fresh context (own cookies, own viewport).
+
+    The contexts default to a Chinese browser. After the test, any uncaught script error,
+    server error or missing static file seen by a page fails the test.
+    """
+    contexts, problems = [], []
+
+    def open_page(**options):
+        options = {"locale": "zh-CN", "viewport": {"width": 1280, "height": 900}, **options}
+        context = browser.new_context(**options)
+        context.set_default_timeout(TIMEOUT_MS)
+        contexts.append(context)
+        page = context.new_page()
+        page.on("pageerror", lambda error: problems.append(f"script error: {error}"))
+        page.on("response", lambda response: _check_response(response, problems))
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
+    assert not problems, "the browser saw problems:\n" + "\n".join(problems)
+
+
+def _check_response(response, problems):
+    path = re.sub(r"^https?://[^/]+", "", response.url)
+    if response.status >= 500 or (response.status >= 400 and path.startswith("/static/")):
+        problems.append(f"{response.status} for {response.request.method} {path}")
+
+
+@pytest.fixture
+def page(new_page):
+    return new_page()
+
+
+@pytest.fixture
+def screenshots():
+    SCREENSHOTS.mkdir(exist_ok=True)
+    return SCREENSHOTS

@@ -1,0 +1,107 @@
+"""Every URL with every role: no page can ship without saying who may open it."""
+
+import pytest
+from django.contrib import admin
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from guests.tests.factories import GuestFactory
+
+pytestmark = pytest.mark.django_db
+
+ROLES = ("anonymous", "front_desk", "waiter", "manager", "admin_user")
+OK, FORBIDDEN, TO_LOGIN = 200, 403, "login"
+
+MANAGERS_ONLY = dict(front_desk=FORBIDDEN, waiter=FORBIDDEN, manager=OK, admin_user=OK)
+ALL_STAFF = dict(front_desk=OK, waiter=OK, manager=OK, admin_user=OK)
+NOT_WAITER = dict(front_desk=OK, waiter=FORBIDDEN, manager=OK, admin_user=OK)
+
+# url name → expected status per role; anonymous users are sent to the login page.
+EXPECTED = {
+    "guests:lookup": ALL_STAFF,
+    "guests:create": NOT_WAITER,
+    "guests:quick_add": NOT_WAITER,
+    "guests:profile": ALL_STAFF,
+    "guests:edit": ALL_STAFF,
+    "guests:history": MANAGERS_ONLY,
+    "guests:merge": MANAGERS_ONLY,
+    "guests:anonymise": MANAGERS_ONLY,
+}
+# Reached without logging in, on purpose.
+PUBLIC = {"login", "set_language"}
+
+
+def named_patterns(resolver=None, namespace=""):
+    for pattern in (resolver or get_resolver()).url_patterns:
+        if isinstance(pattern, URLResolver):
+            if pattern.namespace == "admin":
+                continue
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            yield from named_patterns(pattern, inner)
+        elif isinstance(pattern, URLPattern):
+            yield f"{namespace}{pattern.name}", pattern
+
+
+def test_every_url_pattern_is_in_the_role_matrix():
+    names = {name for name, _ in named_patterns()}
+    assert names - set(EXPECTED) - PUBLIC - {"logout"} == set()
+
+
+def url_for(name, pattern, guest):
+    kwargs = {key: guest.pk for key in pattern.pattern.converters}
+    return reverse(name, kwargs=kwargs)
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_role_matrix(request, client, role, name):
+    guest = GuestFactory()
+    pattern = dict(named_patterns())[name]
+    if role != "anonymous":
+        client.force_login(request.getfixturevalue(role), backend="django.contrib.auth.backends.ModelBackend")
+    response = client.get(url_for(name, pattern, guest))
+    if role == "anonymous":
+        assert response.status_code == 302 and response.url.startswith(reverse("login"))
+    else:
+        assert response.status_code == EXPECTED[name][role]
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_anonymous_posts_are_sent_to_login_too(client, name):
+    guest = GuestFactory()
+    response = client.post(url_for(name, dict(named_patterns())[name], guest), {})
+    assert response.status_code == 302 and response.url.startswith(reverse("login"))
+
+
+def test_the_login_page_is_the_only_page_an_anonymous_user_sees(client):
+    assert client.get(reverse("login")).status_code == 200
+
+
+def admin_urls():
+    urls = [reverse("admin:index")]
+    for model in admin.site._registry:
+        urls.append(reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist"))
+    return urls
+
+
+@pytest.mark.parametrize("role", ["anonymous", "front_desk", "waiter", "manager"])
+def test_only_admins_reach_the_django_admin(request, client, role):
+    if role != "anonymous":
+        client.force_login(request.getfixturevalue(role), backend="django.contrib.auth.backends.ModelBackend")
+    for url in admin_urls():
+        response = client.get(url)
+        assert response.status_code == 302 and "login/" in response.url, url
+
+
+def test_admins_reach_every_admin_page_they_hold_permissions_for(client, admin_user):
+    client.force_login(admin_user, backend="django.contrib.auth.backends.ModelBackend")
+    for url in admin_urls():
+        assert client.get(url).status_code in (200, 403), url
+    assert client.get(reverse("admin:guests_guest_changelist")).status_code == 200
+    assert client.get(reverse("admin:staff_user_changelist")).status_code == 200
+
+
+def test_logout_is_a_post(client, front_desk):
+    client.force_login(front_desk, backend="django.contrib.auth.backends.ModelBackend")
+    response = client.post(reverse("logout"))
+    assert response.status_code == 302
+    assert client.get(reverse("guests:lookup")).status_code == 302
