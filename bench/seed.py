@@ -22,6 +22,8 @@ CHUNK = 50_000
 YEARS = 3
 COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 CONFIDENTIAL_NOTE = "与某领导关系密切，安排座位需注意。"
+# search_keys per distinct (name, surname), kept for the life of a worker process.
+_KEYS: dict[tuple[str, str], tuple[str, str]] = {}
 
 # The columns the generator fills; every other column gets the model field's default.
 GENERATED = (
@@ -61,7 +63,7 @@ def _chunk(job: tuple) -> tuple[int, str]:
     rng = random.Random(seed * 7_919 + index)
     span = YEARS * 365 * 86_400
     utc = datetime.UTC
-    keys: dict[tuple[str, str], tuple[str, str]] = {}
+    null = "\\N"
     lines = []
     for guest_id in range(first_id, first_id + count):
         row = faker.person() | faker.preferences()
@@ -69,41 +71,39 @@ def _chunk(job: tuple) -> tuple[int, str]:
         name = row["name"].strip()
         surname = row["surname"].strip() or split_name(name)[0]
         mobile = normalise_mobile(row["mobile"])
-        pinyin = keys.get((name, surname))
+        pinyin = _KEYS.get((name, surname))
         if pinyin is None:
-            pinyin = keys[(name, surname)] = search_keys(name, surname)
+            pinyin = _KEYS[(name, surname)] = search_keys(name, surname)
         created = now_ts - rng.random() * span
-        visit = created + rng.random() * (now_ts - created) if rng.random() < 0.7 else None
-        created_at = datetime.datetime.fromtimestamp(created, utc)
-        visit_at = datetime.datetime.fromtimestamp(visit, utc) if visit else None
+        created_at = datetime.datetime.fromtimestamp(created, utc).isoformat()
+        if rng.random() < 0.7:
+            visit_at = datetime.datetime.fromtimestamp(created + rng.random() * (now_ts - created), utc).isoformat()
+        else:
+            visit_at = null
         birthday = rng.random() < 0.4
         consent = rng.random() < 0.6
-        row |= {
-            "id": guest_id,
+        values = {key: value.translate(COPY_ESCAPES) for key, value in row.items()}
+        values |= {
+            "id": str(guest_id),
             "card_no": f"KS{guest_id:06d}",
-            "name": name,
-            "surname": surname,
+            "name": name.translate(COPY_ESCAPES),
+            "surname": surname.translate(COPY_ESCAPES),
             "mobile": mobile,
             "name_pinyin": pinyin[0],
             "name_initials": pinyin[1],
             "mobile_tail": mobile[-4:] if len(mobile) >= 4 else "",
-            "birth_month": rng.randint(1, 12) if birthday else None,
-            "birth_day": rng.randint(1, 28) if birthday else None,
-            "birthday_lunar": birthday and rng.random() < 0.3,
-            "greeting_consent": consent,
-            "consent_recorded_at": created_at if consent else None,
+            "birth_month": str(rng.randint(1, 12)) if birthday else null,
+            "birth_day": str(rng.randint(1, 28)) if birthday else null,
+            "birthday_lunar": "t" if birthday and rng.random() < 0.3 else "f",
+            "greeting_consent": "t" if consent else "f",
+            "consent_recorded_at": created_at if consent else null,
             "confidential_notes": CONFIDENTIAL_NOTE if guest_id % 10 == 0 else "",
             "created_at": created_at,
             "last_visit_at": visit_at,
-            "last_seen_at": visit_at or created_at,
-            "updated_at": visit_at or created_at,
+            "last_seen_at": created_at if visit_at is null else visit_at,
+            "updated_at": created_at if visit_at is null else visit_at,
         }
-        lines.append(
-            "\t".join(
-                encode(row[column]) if constant is None else constant
-                for column, constant in zip(columns, constants, strict=True)
-            )
-        )
+        lines.append("\t".join([values[c] if k is None else k for c, k in zip(columns, constants, strict=True)]))
     lines.append("")
     return count, "\n".join(lines)
 
