@@ -1,7 +1,8 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import Guest, Tag
+from .forms import GuestAdminForm
+from .models import Guest, RelatedPerson, Tag
 from .services import guest_create, guest_update
 
 
@@ -10,10 +11,17 @@ class TagAdmin(admin.ModelAdmin):
     search_fields = ("name",)
 
 
+class RelatedPersonInline(admin.TabularInline):
+    model = RelatedPerson
+    extra = 0
+
+
 @admin.register(Guest)
 class GuestAdmin(SimpleHistoryAdmin):
     """Admins edit through the same services as the pages; deletion is anonymisation, on the profile."""
 
+    form = GuestAdminForm
+    inlines = [RelatedPersonInline]
     list_display = ("card_no", "name", "honorific", "tier", "company", "owner", "last_visit_at")
     list_filter = ("tier", "org_type", "source")
     search_fields = ("card_no", "=mobile", "name", "company")

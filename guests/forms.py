@@ -31,7 +31,16 @@ def _cols(*names, size="col-md-6"):
     return Row(*(Column(name, css_class=f"col-12 {size}") for name in names))
 
 
-class GuestForm(forms.ModelForm):
+class MobileFieldMixin:
+    """Staff type mobiles as they are printed (138 0013 8000, +86-…); store them one way."""
+
+    def clean_mobile(self):
+        mobile = normalise_mobile(self.cleaned_data.get("mobile", ""))
+        validate_mobile(mobile)
+        return mobile
+
+
+class GuestForm(MobileFieldMixin, forms.ModelForm):
     """The full record; which sections a user gets depends on their permissions."""
 
     referred_by_card = forms.CharField(
@@ -106,11 +115,6 @@ class GuestForm(forms.ModelForm):
         ]  # fmt: skip
         return Layout(*sections, "confirm_duplicate")
 
-    def clean_mobile(self):
-        mobile = normalise_mobile(self.cleaned_data.get("mobile", ""))
-        validate_mobile(mobile)
-        return mobile
-
     def clean_card_no(self):
         return (self.cleaned_data.get("card_no") or "").strip().upper()
 
@@ -162,7 +166,7 @@ class GuestPreferencesForm(forms.ModelForm):
         return dict(self.cleaned_data)
 
 
-class QuickAddForm(forms.Form):
+class QuickAddForm(MobileFieldMixin, forms.Form):
     """At the door: enough to greet the guest next time."""
 
     surname = forms.CharField(label=_("Surname"), max_length=10)
@@ -177,10 +181,11 @@ class QuickAddForm(forms.Form):
         self.helper = FormHelper()
         self.helper.form_tag = False
 
-    def clean_mobile(self):
-        mobile = normalise_mobile(self.cleaned_data["mobile"])
-        validate_mobile(mobile)
-        return mobile
+
+class GuestAdminForm(MobileFieldMixin, forms.ModelForm):
+    class Meta:
+        model = Guest
+        fields = "__all__"  # noqa: DJ007 - the ModelAdmin decides which fields show
 
 
 class RelatedPersonForm(forms.ModelForm):

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from .validators import validate_landline, validate_mobile
@@ -20,7 +21,7 @@ def split_list(text: str) -> list[str]:
 
 
 class Tag(models.Model):
-    name = models.CharField(_("name"), max_length=30, unique=True)
+    name = models.CharField(pgettext_lazy("object name", "name"), max_length=30, unique=True)
 
     class Meta:
         ordering = ["name"]

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Outlet(models.Model):
@@ -13,7 +14,7 @@ class Outlet(models.Model):
         BAR = "bar", _("Bar / lounge")
         OTHER = "other", _("Other")
 
-    name = models.CharField(_("name"), max_length=80, unique=True)
+    name = models.CharField(pgettext_lazy("object name", "name"), max_length=80, unique=True)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.RESTAURANT)
     is_active = models.BooleanField(_("active"), default=True)
 

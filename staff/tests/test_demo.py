@@ -1,0 +1,16 @@
+import pytest
+from django.core.management import call_command
+
+from guests.models import Guest
+from staff.models import User
+
+pytestmark = pytest.mark.django_db
+
+
+def test_demo_data_gives_one_user_per_role_and_is_loaded_once(capsys):
+    call_command("seed_demo", guests=25)
+    call_command("seed_demo", guests=25)
+    assert Guest.objects.count() == 25
+    assert sorted(u.groups.get().name for u in User.objects.all()) == ["admin", "front_desk", "manager", "waiter"]
+    assert "keshi-demo-2026" in capsys.readouterr().out
+    assert Guest.objects.exclude(name_pinyin="").count() == 25
