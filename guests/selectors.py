@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
 from .models import Guest
 from .pinyin import COMPOUND_SURNAMES
@@ -110,13 +111,47 @@ class Change:
 
 
 HISTORY_HIDDEN = frozenset({"id", "history_id", "history_date", "history_change_reason", "history_type",
-                            "history_user", "history_user_id", "created_at"})  # fmt: skip
+                            "history_user", "history_user_id", "created_at", "created_by_id", "anonymised_at"})  # fmt: skip
+
+
+def _history_display(records, fields):
+    """Turn stored values into what a person reads: choice labels, names, yes/no.
+
+    Users and guests that fields point at are fetched in one query each, so the
+    profile's query count stays fixed however long the history.
+    """
+    from django.contrib.auth import get_user_model
+
+    user_ids, guest_ids = set(), set()
+    for record in records:
+        for field in fields:
+            value = getattr(record, field.attname)
+            if value and field.is_relation:
+                (guest_ids if field.related_model is Guest else user_ids).add(value)
+    users = {u.pk: str(u) for u in get_user_model().objects.filter(pk__in=user_ids)} if user_ids else {}
+    guests = (
+        {g.pk: f"{g.card_no} {g.display_name}" for g in Guest.objects.filter(pk__in=guest_ids)} if guest_ids else {}
+    )
+
+    def display(field, value):
+        if value in (None, ""):
+            return ""
+        if field.is_relation:
+            return (guests if field.related_model is Guest else users).get(value, f"#{value}")
+        if field.choices:
+            return dict(field.flatchoices).get(value, value)
+        if isinstance(value, bool):
+            return _("yes") if value else _("no")
+        return value
+
+    return display
 
 
 def guest_history(*, guest: Guest, limit: int = 20) -> list[Change]:
     """The latest changes to a guest, newest first, each with the fields it changed."""
     records = list(guest.history.select_related("history_user").order_by("-history_date", "-history_id")[: limit + 1])
     fields = [f for f in Guest.history.model._meta.concrete_fields if f.attname not in HISTORY_HIDDEN]
+    display = _history_display(records, fields)
     changes = []
     for newer, older in zip(records, records[1:] + [None], strict=True):
         if len(changes) == limit:
@@ -128,7 +163,7 @@ def guest_history(*, guest: Guest, limit: int = 20) -> list[Change]:
             if older is None and new_value in ("", None, False):
                 continue
             if older is None or new_value != old_value:
-                diffs.append((field.verbose_name, old_value, new_value))
+                diffs.append((field.verbose_name, display(field, old_value), display(field, new_value)))
         changes.append(
             Change(
                 at=newer.history_date,

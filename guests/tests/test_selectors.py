@@ -1,7 +1,7 @@
 import datetime
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from guests.models import Guest
 from guests.selectors import guest_duplicates, guest_search
@@ -130,3 +130,18 @@ def test_duplicates_match_on_mobile_or_on_name_and_company(archive):
     assert list(guest_duplicates(mobile="138 1234 5678", name="", company="")) == [archive["zhangwei"]]
     assert list(guest_duplicates(mobile="", name="王芳", company="华信科技有限公司")) == [archive["wang"]]
     assert list(guest_duplicates(mobile="", name="王芳", company="别的公司")) == []
+
+
+def test_history_reads_like_a_person_wrote_it(manager):
+    from guests.selectors import guest_history
+    from guests.services import guest_update
+
+    guest = GuestFactory(name="张伟", org_type="company")
+    guest_update(guest=guest, actor=manager, fields={"org_type": "government", "owner": manager, "smoking": "no"})
+    with translation.override("en"):
+        change = guest_history(guest=guest)[0]
+        fields = {str(label): (str(old), str(new)) for label, old, new in change.fields}
+    assert change.user == manager
+    assert fields["organisation type"] == ("Company / institution", "Government body")
+    assert fields["owner"] == ("", str(manager))
+    assert fields["smoking"] == ("", "Does not smoke")
