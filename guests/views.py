@@ -7,6 +7,8 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from visits.selectors import guest_figures, guest_timeline
+
 from .forms import AnonymiseForm, GuestForm, GuestPreferencesForm, MergeForm, QuickAddForm, RelatedPeopleFormSet
 from .models import Guest
 from .selectors import guest_duplicates, guest_history, guest_profile, guest_search
@@ -35,7 +37,11 @@ def profile(request, pk):
     except Guest.DoesNotExist:
         raise Http404 from None
     history = guest_history(guest=guest) if request.user.has_perm("guests.view_guest_history") else None
-    return render(request, "guests/profile.html", {"guest": guest, "history": history})
+    timeline = guest_timeline(guest=guest, page=request.GET.get("page"), actor=request.user)
+    figures = guest_figures(guest=guest)
+    return render(
+        request, "guests/profile.html", {"guest": guest, "history": history, "timeline": timeline, "figures": figures}
+    )
 
 
 @permission_required("guests.view_guest_history", raise_exception=True)

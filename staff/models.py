@@ -27,6 +27,25 @@ class Outlet(models.Model):
         return self.name
 
 
+class Room(models.Model):
+    """A private room or a table of an outlet, where a visit is seated."""
+
+    outlet = models.ForeignKey(Outlet, verbose_name=_("outlet"), on_delete=models.CASCADE, related_name="rooms")
+    name = models.CharField(pgettext_lazy("object name", "name"), max_length=40)
+    is_private = models.BooleanField(_("private room"), default=True)
+    seats = models.PositiveSmallIntegerField(_("seats"), null=True, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["outlet", "name"]
+        verbose_name = _("room or table")
+        verbose_name_plural = _("rooms and tables")
+        constraints = [models.UniqueConstraint(fields=["outlet", "name"], name="room_unique_per_outlet")]
+
+    def __str__(self):
+        return self.name
+
+
 class User(AbstractUser):
     """A member of staff. The role is the Django group (front desk, waiter, manager, admin)."""
 

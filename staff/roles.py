@@ -23,10 +23,12 @@ _FRONT_DESK = {
     "guests.add_guest",
     "guests.change_guest",
     "guests.change_guest_preferences",
+    "visits.add_visit",
 }
 _WAITER = {
     "guests.view_guest",
     "guests.change_guest_preferences",
+    "visits.add_visit",
 }
 _MANAGER = (
     _FRONT_DESK
@@ -39,6 +41,9 @@ _MANAGER = (
         "guests.anonymise_guest",
         "staff.view_outlet",
         "staff.view_auditevent",
+        "visits.view_visit",
+        "visits.change_visit",
+        "visits.correct_visit",
     }
 )
 _ADMIN = _MANAGER | {
@@ -47,6 +52,9 @@ _ADMIN = _MANAGER | {
     "staff.change_user",
     "staff.add_outlet",
     "staff.change_outlet",
+    "staff.view_room",
+    "staff.add_room",
+    "staff.change_room",
     "guests.view_tag",
     "guests.add_tag",
     "guests.change_tag",

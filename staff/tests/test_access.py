@@ -25,6 +25,10 @@ EXPECTED = {
     "guests:history": MANAGERS_ONLY,
     "guests:merge": MANAGERS_ONLY,
     "guests:anonymise": MANAGERS_ONLY,
+    "visits:create": ALL_STAFF,
+    # A visit logged by a manager: only managers may correct it.
+    "visits:edit": MANAGERS_ONLY,
+    "visits:list": MANAGERS_ONLY,
 }
 # Reached without logging in, on purpose.
 PUBLIC = {"login", "set_language"}
@@ -46,19 +50,28 @@ def test_every_url_pattern_is_in_the_role_matrix():
     assert names - set(EXPECTED) - PUBLIC - {"logout"} == set()
 
 
-def url_for(name, pattern, guest):
-    kwargs = {key: guest.pk for key in pattern.pattern.converters}
+@pytest.fixture
+def objects(manager):
+    """One of each record a URL can point at, keyed by the app of the URL."""
+    from visits.tests.factories import record_visit
+
+    guest = GuestFactory()
+    return {"guests": guest, "visits": record_visit(guest, manager), "guest": guest}
+
+
+def url_for(name, pattern, objects):
+    app = name.split(":")[0]
+    kwargs = {key: (objects["guest"] if key == "guest_pk" else objects[app]).pk for key in pattern.pattern.converters}
     return reverse(name, kwargs=kwargs)
 
 
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("name", sorted(EXPECTED))
-def test_role_matrix(request, client, role, name):
-    guest = GuestFactory()
+def test_role_matrix(request, client, objects, role, name):
     pattern = dict(named_patterns())[name]
     if role != "anonymous":
         client.force_login(request.getfixturevalue(role), backend="django.contrib.auth.backends.ModelBackend")
-    response = client.get(url_for(name, pattern, guest))
+    response = client.get(url_for(name, pattern, objects))
     if role == "anonymous":
         assert response.status_code == 302 and response.url.startswith(reverse("login"))
     else:
@@ -66,9 +79,8 @@ def test_role_matrix(request, client, role, name):
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
-def test_anonymous_posts_are_sent_to_login_too(client, name):
-    guest = GuestFactory()
-    response = client.post(url_for(name, dict(named_patterns())[name], guest), {})
+def test_anonymous_posts_are_sent_to_login_too(client, objects, name):
+    response = client.post(url_for(name, dict(named_patterns())[name], objects), {})
     assert response.status_code == 302 and response.url.startswith(reverse("login"))
 
 

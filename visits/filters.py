@@ -1,0 +1,33 @@
+import django_filters
+from django import forms
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
+
+from guests.models import Guest
+from staff.models import Outlet
+
+from .models import MealPeriod, Visit
+
+
+class VisitFilter(django_filters.FilterSet):
+    outlet = django_filters.ModelChoiceFilter(label=_("Outlet"), queryset=Outlet.objects.all())
+    date_from = django_filters.DateFilter(
+        label=_("From"),
+        field_name="visited_at",
+        lookup_expr="date__gte",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    date_to = django_filters.DateFilter(
+        label=_("To"), field_name="visited_at", lookup_expr="date__lte", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    meal_period = django_filters.ChoiceFilter(label=_("Meal period"), choices=MealPeriod.choices)
+    served_by = django_filters.ModelChoiceFilter(
+        label=_("Served by"), queryset=get_user_model().objects.filter(is_active=True).order_by("username")
+    )
+    spend_min = django_filters.NumberFilter(label=_("Spend from"), field_name="spend", lookup_expr="gte")
+    spend_max = django_filters.NumberFilter(label=_("Spend to"), field_name="spend", lookup_expr="lte")
+    tier = django_filters.ChoiceFilter(label=_("Tier"), field_name="guest__tier", choices=Guest.Tier.choices)
+
+    class Meta:
+        model = Visit
+        fields = []

@@ -1,0 +1,95 @@
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Column, Field, Layout, Row
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from guests.models import Guest
+from staff.models import Outlet, Room
+
+from .models import Visit
+from .services import OBSERVATIONS, default_meal_period
+
+
+class VisitForm(forms.ModelForm):
+    """One short form for the table, laid out for a phone."""
+
+    companion_cards = forms.CharField(
+        label=_("Archived guests at the table (card no.)"),
+        required=False,
+        max_length=300,
+        help_text=_("Separate card numbers with commas; other guests are counted in the party size."),
+    )
+    observations = forms.MultipleChoiceField(
+        label=_("Noticed during service"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        choices=[(key, label) for key, (label, _field, _text) in OBSERVATIONS.items()],
+    )
+
+    class Meta:
+        model = Visit
+        fields = (
+            "outlet", "room", "visited_at", "meal_period", "party_size", "dishes", "drinks", "spend",
+            "payment_method", "satisfaction", "notes",
+        )  # fmt: skip
+        widgets = {
+            "visited_at": forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+            "dishes": forms.Textarea(attrs={"rows": 2}),
+            "drinks": forms.Textarea(attrs={"rows": 1}),
+            "notes": forms.Textarea(attrs={"rows": 2}),
+            "spend": forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.01", "min": "0"}),
+            "party_size": forms.NumberInput(attrs={"inputmode": "numeric", "min": "1"}),
+            "satisfaction": forms.Select(choices=[("", "—")] + [(i, "★" * i) for i in range(1, 6)]),
+        }
+
+    def __init__(self, *args, user, guest=None, correcting=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.guest = guest
+        self.fields["outlet"].queryset = Outlet.objects.filter(is_active=True)
+        self.fields["room"].queryset = Room.objects.filter(is_active=True).select_related("outlet")
+        self.fields["room"].label_from_instance = lambda room: f"{room.outlet} · {room.name}"
+        self.fields["visited_at"].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
+        if not self.instance.pk:
+            now = timezone.localtime()
+            own = user.outlets.filter(is_active=True).first()
+            self.initial.setdefault("outlet", own.pk if own else None)
+            self.initial.setdefault("visited_at", now.strftime("%Y-%m-%dT%H:%M"))
+            self.initial.setdefault("meal_period", default_meal_period(now))
+            self.initial.setdefault("party_size", 2)
+            if guest is not None and guest.payment:
+                self.initial.setdefault("payment_method", guest.payment)
+        else:
+            self.initial["companion_cards"] = ", ".join(c.card_no for c in self.instance.companions.all())
+        if correcting:
+            del self.fields["observations"]
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            Row(Column("outlet", css_class="col-12 col-md-4"), Column("room", css_class="col-12 col-md-4"),
+                Column("meal_period", css_class="col-12 col-md-4")),
+            Row(Column("visited_at", css_class="col-7 col-md-4"), Column("party_size", css_class="col-5 col-md-2"),
+                Column("spend", css_class="col-6 col-md-3"), Column("payment_method", css_class="col-6 col-md-3")),
+            Field("dishes", css_class="suggest-target", data_suggest="dishes"),
+            Field("drinks", css_class="suggest-target", data_suggest="drinks"),
+            *(["observations"] if not correcting else []),
+            "companion_cards",
+            Row(Column("satisfaction", css_class="col-12 col-md-3"), Column("notes", css_class="col-12 col-md-9")),
+        )  # fmt: skip
+
+    def clean_companion_cards(self):
+        raw = (self.cleaned_data.get("companion_cards") or "").replace("，", ",")
+        cards = [c.strip().upper() for c in raw.split(",") if c.strip()]
+        guests = {g.card_no: g for g in Guest.objects.filter(card_no__in=cards, anonymised_at__isnull=True)}
+        missing = [c for c in cards if c not in guests]
+        if missing:
+            raise forms.ValidationError(_("No guest has the card number %(card)s.") % {"card": ", ".join(missing)})
+        return [guests[c] for c in dict.fromkeys(cards)]
+
+    def _post_clean(self):
+        # The service validates the whole visit (dates, room and outlet, party size)
+        # with one set of messages; the form only parses the fields.
+        pass
+
+    def service_fields(self) -> dict:
+        return {name: self.cleaned_data.get(name) for name in self._meta.fields}

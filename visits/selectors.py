@@ -1,0 +1,95 @@
+"""Reads for visits: a guest's figures and timeline, suggestions at the table, the managers' list."""
+
+import datetime
+from collections import Counter
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Count, Max, Min, Q, Sum
+from django.utils import timezone
+
+from guests.models import Guest, split_list
+
+from .models import Visit
+
+
+@dataclass
+class GuestFigures:
+    visits_12m: int
+    spend_12m: Decimal
+    visits_before: int
+    spend_before: Decimal
+    spend_per_head: Decimal | None
+    first_visit: datetime.datetime | None
+    last_visit: datetime.datetime | None
+    favourite_outlet: str | None
+    favourite_meal_period: str | None
+
+
+def guest_figures(*, guest: Guest, now: datetime.datetime | None = None) -> GuestFigures:
+    """Figures over the guest's whole history, computed in SQL: three queries whatever its length."""
+    cutoff = (now or timezone.now()) - datetime.timedelta(days=365)
+    recent, before = Q(visited_at__gte=cutoff), Q(visited_at__lt=cutoff)
+    visits = Visit.objects.filter(guest=guest)
+    totals = visits.aggregate(
+        visits_12m=Count("id", filter=recent),
+        spend_12m=Sum("spend", filter=recent),
+        visits_before=Count("id", filter=before),
+        spend_before=Sum("spend", filter=before),
+        spend=Sum("spend"),
+        heads=Sum("party_size"),
+        first=Min("visited_at"),
+        last=Max("visited_at"),
+    )
+    top = (
+        visits.values("outlet__name", "meal_period")
+        .annotate(n=Count("id"))
+        .order_by("-n", "outlet__name", "meal_period")
+    )
+    outlets, periods = Counter(), Counter()
+    for row in top:
+        outlets[row["outlet__name"]] += row["n"]
+        periods[row["meal_period"]] += row["n"]
+    period_labels = dict(Visit._meta.get_field("meal_period").flatchoices)
+    heads = totals["heads"] or 0
+    return GuestFigures(
+        visits_12m=totals["visits_12m"],
+        spend_12m=totals["spend_12m"] or Decimal("0"),
+        visits_before=totals["visits_before"],
+        spend_before=totals["spend_before"] or Decimal("0"),
+        spend_per_head=(totals["spend"] / heads).quantize(Decimal("0.01")) if heads else None,
+        first_visit=totals["first"],
+        last_visit=totals["last"],
+        favourite_outlet=outlets.most_common(1)[0][0] if outlets else None,
+        favourite_meal_period=period_labels.get(periods.most_common(1)[0][0]) if periods else None,
+    )
+
+
+def visit_suggestions(*, guest: Guest, outlet_id: int | None, recent: int = 200, limit: int = 12) -> dict:
+    """Dishes and drinks to offer as one tap: the guest's favourites first, then what the outlet serves most."""
+    dishes, drinks = list(guest.dish_list), list(guest.drink_list)
+    if outlet_id:
+        counted_dishes, counted_drinks = Counter(), Counter()
+        for row in (
+            Visit.objects.filter(outlet_id=outlet_id).order_by("-visited_at").values("dishes", "drinks")[:recent]
+        ):
+            counted_dishes.update(split_list(row["dishes"]))
+            counted_drinks.update(split_list(row["drinks"]))
+        dishes += [d for d, _ in counted_dishes.most_common() if d not in dishes]
+        drinks += [d for d, _ in counted_drinks.most_common() if d not in drinks]
+    return {"dishes": dishes[:limit], "drinks": drinks[:limit]}
+
+
+def guest_timeline(*, guest: Guest, page, actor, per_page: int = 10):
+    """The guest's visits, newest first, one page at a time; each marked if this user may correct it."""
+    from django.core.paginator import Paginator
+
+    from .services import visit_can_correct
+
+    visits = (
+        Visit.objects.filter(guest=guest).select_related("outlet", "room", "served_by").order_by("-visited_at", "-id")
+    )
+    timeline = Paginator(visits, per_page).get_page(page)
+    for visit in timeline:
+        visit.correctable = visit_can_correct(actor=actor, visit=visit)
+    return timeline

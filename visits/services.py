@@ -1,0 +1,134 @@
+"""Writes for visits: logging at the table, corrections, and what a visit teaches about the guest."""
+
+import datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.db.models.functions import Coalesce, Greatest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from guests.models import Guest, split_list
+from guests.services import guest_update
+
+from .models import Visit
+
+# What a waiter overhears, as one tick each: (label, guest field, text added to it).
+OBSERVATIONS = {
+    "less_salt": (gettext_lazy("Asked for less salt"), "taboos", "少盐"),
+    "no_spicy": (gettext_lazy("Does not eat spicy food"), "taboos", "不吃辣"),
+    "no_coriander": (gettext_lazy("No coriander"), "taboos", "不吃香菜"),
+    "no_baijiu": (gettext_lazy("Does not drink baijiu"), "taboos", "不喝白酒"),
+    "vegetarian": (gettext_lazy("Vegetarian"), "taboos", "素食"),
+    "seafood_allergy": (gettext_lazy("Seafood allergy"), "allergies", "海鲜过敏"),
+    "likes_spicy": (gettext_lazy("Likes it spicy"), "taste", "偏辣"),
+    "quiet_room": (gettext_lazy("Prefers a quiet room"), "seating", "安静包间"),
+}
+VISIT_FIELDS = (
+    "outlet", "room", "visited_at", "meal_period", "party_size", "dishes", "drinks", "spend", "payment_method",
+    "served_by", "satisfaction", "notes",
+)  # fmt: skip
+
+
+def _validate(visit: Visit, companions) -> None:
+    errors = {}
+    if visit.guest_id and visit.guest.is_anonymised:
+        errors["guest"] = _("This guest has been anonymised; visits can no longer be logged for them.")
+    if visit.visited_at and timezone.localdate(visit.visited_at) > timezone.localdate():
+        errors["visited_at"] = _("A visit cannot be dated after today.")
+    if visit.room_id and visit.outlet_id and visit.room.outlet_id != visit.outlet_id:
+        errors["room"] = _("Room %(room)s does not belong to %(outlet)s.") % {
+            "room": visit.room, "outlet": visit.outlet}  # fmt: skip
+    companions = list(companions)
+    if any(c.pk == visit.guest_id for c in companions):
+        errors["companions"] = _("The host is already counted; list only the other guests.")
+    if visit.party_size and len(companions) + 1 > visit.party_size:
+        errors["party_size"] = _("The party is smaller than the guests listed at the table.")
+    try:
+        visit.full_clean(exclude=list(errors))
+    except ValidationError as exc:
+        errors = exc.update_error_dict(errors)
+    if errors:
+        raise ValidationError(errors)
+
+
+def _note_observations(*, guest: Guest, actor, observations) -> None:
+    additions = {}
+    for key in observations:
+        _label, field, text = OBSERVATIONS[key]
+        current = additions.get(field, getattr(guest, field))
+        if field in ("taste", "seating"):
+            additions[field] = text if not current else current if text in current else f"{current}、{text}"
+        elif text not in split_list(current):
+            additions[field] = "、".join([*split_list(current), text])
+    if additions:
+        guest_update(guest=guest, actor=actor, fields=additions)
+
+
+def _refresh_guest_recency(guest_id: int) -> None:
+    last = Visit.objects.filter(guest_id=guest_id).aggregate(last=Max("visited_at"))["last"]
+    guest = Guest.objects.only("created_at").get(pk=guest_id)
+    Guest.objects.filter(pk=guest_id).update(last_visit_at=last, last_seen_at=last or guest.created_at)
+
+
+@transaction.atomic
+def visit_record(*, actor, guest: Guest, fields: dict, companions=(), observations=()) -> Visit:
+    """Log one meal at the table; ticked observations become the guest's preferences."""
+    unknown = set(observations) - set(OBSERVATIONS)
+    if unknown:
+        raise ValidationError(_("Unknown observation: %(keys)s") % {"keys": ", ".join(sorted(unknown))})
+    visit = Visit(guest=guest, created_by=actor, **fields)
+    if visit.served_by_id is None:
+        visit.served_by = actor
+    _validate(visit, companions)
+    visit._history_user = actor
+    visit.save()
+    if companions:
+        visit.companions.set(companions)
+    Guest.objects.filter(pk=guest.pk).update(
+        last_visit_at=Greatest(Coalesce("last_visit_at", visit.visited_at), visit.visited_at),
+        last_seen_at=Greatest("last_seen_at", visit.visited_at),
+    )
+    _note_observations(guest=guest, actor=actor, observations=observations)
+    return visit
+
+
+def visit_can_correct(*, actor, visit: Visit) -> bool:
+    """A waiter may correct what they logged the same day; after that only a manager."""
+    if actor.has_perm("visits.correct_visit"):
+        return True
+    return visit.created_by_id == actor.pk and timezone.localdate(visit.created_at) == timezone.localdate()
+
+
+@transaction.atomic
+def visit_correct(*, actor, visit: Visit, fields: dict, companions=None) -> Visit:
+    visit = Visit.objects.select_for_update().get(pk=visit.pk)
+    if not visit_can_correct(actor=actor, visit=visit):
+        raise PermissionDenied(_("Only a manager may correct a visit after the day it was logged."))
+    for name, value in fields.items():
+        if name not in VISIT_FIELDS:
+            raise ValidationError(_("%(field)s cannot be changed here.") % {"field": name})
+        setattr(visit, name, value)
+    _validate(visit, visit.companions.all() if companions is None else companions)
+    visit._history_user = actor
+    visit.save()
+    if companions is not None:
+        visit.companions.set(companions)
+    _refresh_guest_recency(visit.guest_id)
+    return visit
+
+
+def default_meal_period(when: datetime.datetime) -> str:
+    """The meal period a waiter is most likely logging at this hour."""
+    hour = timezone.localtime(when).hour
+    if hour < 10:
+        return "breakfast"
+    if hour < 14:
+        return "lunch"
+    if hour < 17:
+        return "tea"
+    if hour < 21:
+        return "dinner"
+    return "late"

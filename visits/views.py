@@ -1,0 +1,81 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Sum
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from guests.models import Guest
+
+from .filters import VisitFilter
+from .forms import VisitForm
+from .models import Visit
+from .selectors import visit_suggestions
+from .services import visit_can_correct, visit_correct, visit_record
+
+_FORM_FIELD_FOR = {"companions": "companion_cards", "guest": None}
+
+
+def _report(form, error: ValidationError) -> None:
+    """Put the service's verdict on the form fields the person can see."""
+    for field, messages_ in error.message_dict.items():
+        target = _FORM_FIELD_FOR.get(field, field)
+        form.add_error(target if target in form.fields else None, messages_)
+
+
+@permission_required("visits.add_visit", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def create(request, guest_pk):
+    guest = get_object_or_404(Guest, pk=guest_pk)
+    form = VisitForm(request.POST or None, user=request.user, guest=guest)
+    if request.method == "POST" and form.is_valid():
+        try:
+            visit_record(
+                actor=request.user,
+                guest=guest,
+                fields=form.service_fields(),
+                companions=form.cleaned_data["companion_cards"],
+                observations=form.cleaned_data["observations"],
+            )
+        except ValidationError as error:
+            _report(form, error)
+        else:
+            messages.success(request, _("Visit of %(name)s logged.") % {"name": guest.display_name})
+            return redirect("guests:profile", pk=guest.pk)
+    outlet_id = form["outlet"].value()
+    suggestions = visit_suggestions(guest=guest, outlet_id=int(outlet_id) if str(outlet_id or "").isdigit() else None)
+    return render(request, "visits/form.html", {"form": form, "guest": guest, "suggestions": suggestions})
+
+
+@require_http_methods(["GET", "POST"])
+def edit(request, pk):
+    visit = get_object_or_404(Visit.objects.select_related("guest"), pk=pk)
+    if not request.user.has_perm("visits.add_visit") or not visit_can_correct(actor=request.user, visit=visit):
+        raise PermissionDenied
+    form = VisitForm(request.POST or None, instance=visit, user=request.user, correcting=True)
+    if request.method == "POST" and form.is_valid():
+        try:
+            visit_correct(
+                actor=request.user,
+                visit=visit,
+                fields=form.service_fields(),
+                companions=form.cleaned_data["companion_cards"],
+            )
+        except ValidationError as error:
+            _report(form, error)
+        else:
+            messages.success(request, _("Visit corrected."))
+            return redirect("guests:profile", pk=visit.guest_id)
+    return render(request, "visits/form.html", {"form": form, "guest": visit.guest, "visit": visit})
+
+
+@permission_required("visits.view_visit", raise_exception=True)
+def visit_list(request):
+    visits = Visit.objects.select_related("guest", "outlet", "room", "served_by")
+    filterset = VisitFilter(request.GET or None, queryset=visits)
+    rows = filterset.qs if filterset.is_valid() else visits.none()
+    totals = rows.aggregate(visits=Count("id"), spend=Sum("spend"), guests=Sum("party_size"))
+    page = Paginator(rows.order_by("-visited_at", "-id"), 50).get_page(request.GET.get("page"))
+    return render(request, "visits/list.html", {"filter": filterset, "page": page, "totals": totals})
