@@ -3,6 +3,7 @@ from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -39,9 +40,8 @@ def profile(request, pk):
     history = guest_history(guest=guest) if request.user.has_perm("guests.view_guest_history") else None
     timeline = guest_timeline(guest=guest, page=request.GET.get("page"), actor=request.user)
     figures = guest_figures(guest=guest)
-    return render(
-        request, "guests/profile.html", {"guest": guest, "history": history, "timeline": timeline, "figures": figures}
-    )
+    context = {"guest": guest, "history": history, "timeline": timeline, "figures": figures, "now": timezone.now()}
+    return render(request, "guests/profile.html", context)
 
 
 @permission_required("guests.view_guest_history", raise_exception=True)

@@ -24,11 +24,13 @@ _FRONT_DESK = {
     "guests.change_guest",
     "guests.change_guest_preferences",
     "visits.add_visit",
+    "visits.add_complaint",
 }
 _WAITER = {
     "guests.view_guest",
     "guests.change_guest_preferences",
     "visits.add_visit",
+    "visits.add_complaint",
 }
 _MANAGER = (
     _FRONT_DESK
@@ -44,6 +46,9 @@ _MANAGER = (
         "visits.view_visit",
         "visits.change_visit",
         "visits.correct_visit",
+        "visits.view_complaint",
+        "visits.handle_complaint",
+        "visits.approve_complaint",
     }
 )
 _ADMIN = _MANAGER | {

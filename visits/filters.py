@@ -1,12 +1,13 @@
 import django_filters
 from django import forms
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from guests.models import Guest
 from staff.models import Outlet
 
-from .models import MealPeriod, Visit
+from .models import Complaint, MealPeriod, Visit
 
 
 class VisitFilter(django_filters.FilterSet):
@@ -31,3 +32,20 @@ class VisitFilter(django_filters.FilterSet):
     class Meta:
         model = Visit
         fields = []
+
+
+class ComplaintFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(label=_("Status"), choices=Complaint.Status.choices)
+    category = django_filters.ChoiceFilter(label=_("Category"), choices=Complaint.Category.choices)
+    outlet = django_filters.ModelChoiceFilter(label=_("Outlet"), queryset=Outlet.objects.all())
+    overdue = django_filters.BooleanFilter(label=_("First answer overdue"), method="filter_overdue",
+                                           widget=forms.CheckboxInput)  # fmt: skip
+
+    class Meta:
+        model = Complaint
+        fields = []
+
+    def filter_overdue(self, queryset, name, value):
+        if not value:
+            return queryset
+        return queryset.filter(status=Complaint.Status.RECEIVED, due_at__lt=timezone.now())

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from guests.models import Guest
 from staff.models import Outlet, Room
 
-from .models import Visit
+from .models import Complaint, Visit
 from .services import OBSERVATIONS, default_meal_period
 
 
@@ -93,3 +93,58 @@ class VisitForm(forms.ModelForm):
 
     def service_fields(self) -> dict:
         return {name: self.cleaned_data.get(name) for name in self._meta.fields}
+
+
+class ComplaintForm(forms.ModelForm):
+    class Meta:
+        model = Complaint
+        fields = ("category", "severity", "visit", "outlet", "received_at", "description")
+        widgets = {
+            "received_at": forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+            "description": forms.Textarea(attrs={"rows": 4}),
+        }
+
+    def __init__(self, *args, guest, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["visit"].queryset = guest.visits.select_related("outlet").order_by("-visited_at")[:20]
+        self.fields["visit"].label_from_instance = lambda v: (
+            f"{v.visited_at:%Y-%m-%d} {v.get_meal_period_display()} · {v.outlet}"
+        )
+        self.fields["outlet"].queryset = Outlet.objects.filter(is_active=True)
+        self.fields["received_at"].required = False
+        self.fields["received_at"].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
+        self.fields["received_at"].help_text = _("Leave empty for now.")
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+
+    def _post_clean(self):
+        # complaint_record validates the whole complaint with one set of messages.
+        pass
+
+    def service_fields(self) -> dict:
+        return {name: self.cleaned_data.get(name) for name in self._meta.fields}
+
+
+class ComplaintStepForm(forms.Form):
+    """The fields a step may ask for; the service says which ones it needs."""
+
+    action = forms.CharField(widget=forms.HiddenInput)
+    note = forms.CharField(label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    department = forms.CharField(label=_("Responsible department"), required=False, max_length=60)
+    assignee = forms.ModelChoiceField(label=_("Responsible person"), required=False, queryset=None)
+    cause = forms.CharField(label=_("Cause"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    remedy = forms.CharField(
+        label=_("Remedy"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    guest_reaction = forms.CharField(
+        label=_("Guest's reaction"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    summary = forms.CharField(
+        label=_("Summary"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, **kwargs):
+        from django.contrib.auth import get_user_model
+
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = get_user_model().objects.filter(is_active=True).order_by("username")

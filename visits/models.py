@@ -95,3 +95,104 @@ class Visit(models.Model):
     @property
     def spend_per_head(self) -> Decimal:
         return (self.spend / self.party_size).quantize(Decimal("0.01"))
+
+
+class Complaint(models.Model):
+    """A guest's complaint, carried through the seed's procedure from receipt to summary."""
+
+    class Category(models.TextChoices):
+        FOOD = "food", _("Food quality")
+        SERVICE = "service", _("Service attitude")
+        FACILITIES = "facilities", _("Facilities")
+        OTHER = "other", _("Other")
+
+    class Severity(models.TextChoices):
+        LOW = "low", _("Low")
+        MEDIUM = "medium", _("Medium")
+        HIGH = "high", _("High")
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", _("Received")
+        ACCEPTED = "accepted", _("Accepted")
+        REJECTED = "rejected", _("Rejected")
+        ASSIGNED = "assigned", _("Assigned")
+        PROPOSED = "proposed", _("Remedy proposed")
+        APPROVED = "approved", _("Remedy approved")
+        CARRIED_OUT = "carried_out", _("Carried out, guest told")
+        REACTION = "reaction", _("Guest's reaction recorded")
+        CLOSED = "closed", _("Closed")
+
+    guest = models.ForeignKey(Guest, verbose_name=_("guest"), on_delete=models.PROTECT, related_name="complaints")
+    visit = models.ForeignKey(
+        Visit, verbose_name=_("visit"), null=True, blank=True, on_delete=models.SET_NULL, related_name="complaints"
+    )
+    outlet = models.ForeignKey(
+        Outlet, verbose_name=_("outlet"), null=True, blank=True, on_delete=models.PROTECT, related_name="complaints"
+    )
+    category = models.CharField(_("category"), max_length=12, choices=Category.choices)
+    severity = models.CharField(_("severity"), max_length=6, choices=Severity.choices, default=Severity.MEDIUM)
+    description = models.TextField(_("description"), max_length=4000)
+    received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("received by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    received_at = models.DateTimeField(_("received at"))
+    due_at = models.DateTimeField(_("first answer due"))
+    first_answered_at = models.DateTimeField(_("first answered at"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.RECEIVED)
+    department = models.CharField(_("responsible department"), max_length=60, blank=True)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("responsible person"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_complaints",
+    )
+    cause = models.TextField(_("cause"), max_length=2000, blank=True)
+    remedy = models.TextField(_("remedy"), max_length=2000, blank=True)
+    guest_reaction = models.TextField(_("guest's reaction"), max_length=2000, blank=True)
+    summary = models.TextField(_("summary"), max_length=2000, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        verbose_name = _("complaint")
+        verbose_name_plural = _("complaints")
+        permissions = [
+            ("handle_complaint", _("Can handle complaints")),
+            ("approve_complaint", _("Can approve a complaint's remedy")),
+        ]
+        indexes = [
+            models.Index(fields=["guest", "-received_at"], name="complaint_guest_idx"),
+            models.Index(fields=["status", "due_at"], name="complaint_status_due_idx"),
+            models.Index(fields=["-received_at"], name="complaint_recent_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_category_display()} · {self.guest}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status not in (self.Status.CLOSED,)
+
+
+class ComplaintEvent(models.Model):
+    """One step of a complaint: who moved it from which state to which, when, and why."""
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="events")
+    action = models.CharField(_("action"), max_length=20)
+    from_status = models.CharField(_("from"), max_length=12, choices=Complaint.Status.choices, blank=True)
+    to_status = models.CharField(_("to"), max_length=12, choices=Complaint.Status.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+    note = models.TextField(_("note"), max_length=2000, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("complaint step")
+        verbose_name_plural = _("complaint steps")
+
+    def __str__(self):
+        return f"{self.from_status} → {self.to_status}"

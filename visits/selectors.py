@@ -81,15 +81,58 @@ def visit_suggestions(*, guest: Guest, outlet_id: int | None, recent: int = 200,
 
 
 def guest_timeline(*, guest: Guest, page, actor, per_page: int = 10):
-    """The guest's visits, newest first, one page at a time; each marked if this user may correct it."""
-    from django.core.paginator import Paginator
+    """Visits and complaints of the guest, newest first, one page at a time, in four queries at most.
 
+    Each visit is marked if this user may correct it.
+    """
+    from django.core.paginator import Paginator
+    from django.db.models import CharField, F, Value
+
+    from .models import Complaint
     from .services import visit_can_correct
 
-    visits = (
-        Visit.objects.filter(guest=guest).select_related("outlet", "room", "served_by").order_by("-visited_at", "-id")
-    )
-    timeline = Paginator(visits, per_page).get_page(page)
-    for visit in timeline:
-        visit.correctable = visit_can_correct(actor=actor, visit=visit)
+    def entries(model, at):
+        return (
+            model.objects.filter(guest=guest)
+            .annotate(kind=Value(model._meta.model_name, output_field=CharField()), at=F(at))
+            .order_by()
+            .values_list("id", "kind", "at")
+        )
+
+    combined = entries(Visit, "visited_at").union(entries(Complaint, "received_at"), all=True).order_by("-at", "-id")
+    timeline = Paginator(combined, per_page).get_page(page)
+    wanted = {"visit": [], "complaint": []}
+    for pk, kind, _at in timeline.object_list:
+        wanted[kind].append(pk)
+    visits = Visit.objects.select_related("outlet", "room", "served_by").in_bulk(wanted["visit"])
+    complaints = Complaint.objects.in_bulk(wanted["complaint"])
+    items = []
+    for pk, kind, _at in timeline.object_list:
+        if kind == "visit":
+            item = visits[pk]
+            item.correctable = visit_can_correct(actor=actor, visit=item)
+        else:
+            item = complaints[pk]
+        item.kind = kind
+        items.append(item)
+    timeline.object_list = items
     return timeline
+
+
+def complaint_figures(*, queryset) -> list[dict]:
+    """Complaints per category, with how many are still open and how many missed the 24-hour answer."""
+    from .models import Complaint
+
+    now = timezone.now()
+    labels = dict(Complaint.Category.choices)
+    rows = (
+        queryset.order_by()
+        .values("category")
+        .annotate(
+            total=Count("id"),
+            open=Count("id", filter=~Q(status=Complaint.Status.CLOSED)),
+            overdue=Count("id", filter=Q(status=Complaint.Status.RECEIVED, due_at__lt=now)),
+        )
+        .order_by("-total", "category")
+    )
+    return [row | {"label": labels.get(row["category"], row["category"])} for row in rows]

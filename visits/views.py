@@ -4,15 +4,17 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Sum
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from guests.models import Guest
 
-from .filters import VisitFilter
-from .forms import VisitForm
-from .models import Visit
-from .selectors import visit_suggestions
+from .complaints import STEPS, complaint_record, complaint_steps_for, complaint_transition
+from .filters import ComplaintFilter, VisitFilter
+from .forms import ComplaintForm, ComplaintStepForm, VisitForm
+from .models import Complaint, Visit
+from .selectors import complaint_figures, visit_suggestions
 from .services import visit_can_correct, visit_correct, visit_record
 
 _FORM_FIELD_FOR = {"companions": "companion_cards", "guest": None}
@@ -20,6 +22,9 @@ _FORM_FIELD_FOR = {"companions": "companion_cards", "guest": None}
 
 def _report(form, error: ValidationError) -> None:
     """Put the service's verdict on the form fields the person can see."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
     for field, messages_ in error.message_dict.items():
         target = _FORM_FIELD_FOR.get(field, field)
         form.add_error(target if target in form.fields else None, messages_)
@@ -74,8 +79,66 @@ def edit(request, pk):
 @permission_required("visits.view_visit", raise_exception=True)
 def visit_list(request):
     visits = Visit.objects.select_related("guest", "outlet", "room", "served_by")
-    filterset = VisitFilter(request.GET or None, queryset=visits)
+    filterset = VisitFilter(request.GET, queryset=visits)
     rows = filterset.qs if filterset.is_valid() else visits.none()
     totals = rows.aggregate(visits=Count("id"), spend=Sum("spend"), guests=Sum("party_size"))
     page = Paginator(rows.order_by("-visited_at", "-id"), 50).get_page(request.GET.get("page"))
     return render(request, "visits/list.html", {"filter": filterset, "page": page, "totals": totals})
+
+
+def _can_see_complaint(user, complaint) -> bool:
+    return user.has_perm("visits.view_complaint") or complaint.assignee_id == user.pk
+
+
+@permission_required("visits.add_complaint", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def complaint_create(request, guest_pk):
+    guest = get_object_or_404(Guest, pk=guest_pk)
+    form = ComplaintForm(request.POST or None, guest=guest)
+    if request.method == "POST" and form.is_valid():
+        try:
+            complaint_record(actor=request.user, guest=guest, fields=form.service_fields())
+        except ValidationError as error:
+            _report(form, error)
+        else:
+            messages.success(request, _("Complaint recorded; the first answer is due within 24 hours."))
+            return redirect("guests:profile", pk=guest.pk)
+    return render(request, "visits/complaint_form.html", {"form": form, "guest": guest})
+
+
+@permission_required("visits.view_complaint", raise_exception=True)
+def complaint_list(request):
+    complaints = Complaint.objects.select_related("guest", "outlet", "assignee")
+    filterset = ComplaintFilter(request.GET, queryset=complaints)
+    rows = filterset.qs if filterset.is_valid() else complaints.none()
+    page = Paginator(rows.order_by("-received_at", "-id"), 50).get_page(request.GET.get("page"))
+    context = {
+        "filter": filterset,
+        "page": page,
+        "by_category": complaint_figures(queryset=rows),
+        "now": timezone.now(),
+    }
+    return render(request, "visits/complaint_list.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def complaint_detail(request, pk):
+    complaint = get_object_or_404(Complaint.objects.select_related("guest", "visit", "outlet", "assignee"), pk=pk)
+    if not _can_see_complaint(request.user, complaint):
+        raise PermissionDenied
+    form = ComplaintStepForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "action"}
+        try:
+            complaint_transition(actor=request.user, complaint=complaint, action=form.cleaned_data["action"], data=data)
+        except ValidationError as error:
+            _report(form, error)
+        except PermissionDenied as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            messages.success(request, _("Complaint updated."))
+            return redirect("visits:complaint", pk=complaint.pk)
+    steps = [(name, STEPS[name]) for name in complaint_steps_for(actor=request.user, complaint=complaint)]
+    context = {"complaint": complaint, "events": complaint.events.select_related("actor"), "steps": steps,
+               "form": form, "now": timezone.now()}  # fmt: skip
+    return render(request, "visits/complaint_detail.html", context)

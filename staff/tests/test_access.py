@@ -29,6 +29,10 @@ EXPECTED = {
     # A visit logged by a manager: only managers may correct it.
     "visits:edit": MANAGERS_ONLY,
     "visits:list": MANAGERS_ONLY,
+    "visits:complaint_create": ALL_STAFF,
+    "visits:complaints": MANAGERS_ONLY,
+    # A complaint assigned to nobody: managers only.
+    "visits:complaint": MANAGERS_ONLY,
 }
 # Reached without logging in, on purpose.
 PUBLIC = {"login", "set_language"}
@@ -53,15 +57,17 @@ def test_every_url_pattern_is_in_the_role_matrix():
 @pytest.fixture
 def objects(manager):
     """One of each record a URL can point at, keyed by the app of the URL."""
+    from visits.complaints import complaint_record
     from visits.tests.factories import record_visit
 
     guest = GuestFactory()
-    return {"guests": guest, "visits": record_visit(guest, manager), "guest": guest}
+    complaint = complaint_record(actor=manager, guest=guest, fields={"category": "food", "description": "菜凉了"})
+    return {"guests": guest, "visits": record_visit(guest, manager), "guest": guest, "visits:complaint": complaint}
 
 
 def url_for(name, pattern, objects):
-    app = name.split(":")[0]
-    kwargs = {key: (objects["guest"] if key == "guest_pk" else objects[app]).pk for key in pattern.pattern.converters}
+    target = objects.get(name) or objects[name.split(":")[0]]
+    kwargs = {key: (objects["guest"] if key == "guest_pk" else target).pk for key in pattern.pattern.converters}
     return reverse(name, kwargs=kwargs)
 
 
