@@ -34,6 +34,32 @@ def _no_browser(reason: str):
     pytest.skip(reason)
 
 
+@pytest.fixture(autouse=True)
+def role_groups(transactional_db):
+    """Every journey runs against committed data, and so after a flush that also removed the
+    role groups the migrations create (permissions come back by post_migrate, groups do not).
+
+    serialized_rollback cannot restore them here: once Playwright's event loop runs in this
+    thread, Django hands out a new connection object (connections are thread-critical and
+    asgiref sees an async context), which lacks the serialized copy made at database setup.
+    """
+    from django.contrib.auth.models import Group, Permission
+
+    from staff.roles import ROLE_PERMISSIONS
+
+    for role, perms in ROLE_PERMISSIONS.items():
+        group, _created = Group.objects.get_or_create(name=role)
+        wanted = [
+            permission
+            for perm in perms
+            for permission in Permission.objects.filter(
+                content_type__app_label=perm.split(".")[0], codename=perm.split(".")[1]
+            )
+        ]
+        assert len(wanted) == len(perms), f"permissions missing for {role}"
+        group.permissions.set(wanted)
+
+
 @pytest.fixture(scope="session")
 def browser():
     if not (CHROMIUM.is_file() and os.access(CHROMIUM, os.X_OK)):

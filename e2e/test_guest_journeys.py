@@ -1,8 +1,8 @@
 """What the front desk, a waiter and a manager do in a real browser.
 
 The server runs in a thread (pytest-django's live_server), so the data has to be
-committed: the tests are transactional. Their flush would also remove the role
-groups the migrations create, hence serialized_rollback, which restores them.
+committed: the tests use transactional_db (conftest's role_groups puts the role
+groups back after each flush).
 Selectors use ids, names and data-testid, not translated text, so the journeys hold
 whether or not the Chinese catalogue is compiled.
 """
@@ -18,7 +18,7 @@ from guests.tests.factories import GuestFactory
 
 from .conftest import PASSWORD
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PHONE_WIDTH = 375
 SECRET = "董事长与前妻的官司尚未了结，席间切勿提及"
