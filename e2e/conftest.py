@@ -43,21 +43,11 @@ def role_groups(transactional_db):
     thread, Django hands out a new connection object (connections are thread-critical and
     asgiref sees an async context), which lacks the serialized copy made at database setup.
     """
-    from django.contrib.auth.models import Group, Permission
+    from django.apps import apps
 
-    from staff.roles import ROLE_PERMISSIONS
+    from staff.roles import sync_role_groups
 
-    for role, perms in ROLE_PERMISSIONS.items():
-        group, _created = Group.objects.get_or_create(name=role)
-        wanted = [
-            permission
-            for perm in perms
-            for permission in Permission.objects.filter(
-                content_type__app_label=perm.split(".")[0], codename=perm.split(".")[1]
-            )
-        ]
-        assert len(wanted) == len(perms), f"permissions missing for {role}"
-        group.permissions.set(wanted)
+    sync_role_groups(apps)
 
 
 @pytest.fixture(scope="session")

@@ -3,7 +3,7 @@ import datetime
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from guests.tests.factories import GuestFactory
 from visits.complaints import STEPS, complaint_record, complaint_steps_for, complaint_transition
@@ -22,6 +22,13 @@ PATH = [
     ("reaction", {"guest_reaction": "客人表示满意"}),
     ("close", {"summary": "加强出菜保温"}),
 ]
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """Service messages follow the active language; these tests read them in English."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
