@@ -148,6 +148,9 @@ def seed(*, connection, count: int, seed: int = 2026, log=print) -> None:
         with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
             raw = cursor.cursor  # the psycopg2 cursor, for copy_expert
             cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+            # Check the (all empty) foreign keys per COPY rather than queueing them to
+            # commit, which would also forbid the CREATE INDEX below.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute(f'TRUNCATE "{table}" RESTART IDENTITY CASCADE')
             for name, _sql in indexes:
                 cursor.execute(f'DROP INDEX "{name}"')

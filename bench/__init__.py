@@ -1,0 +1,1 @@
+"""Benchmarks run against a separate PostgreSQL database (keshi_bench); see bench/README.md."""
