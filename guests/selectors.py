@@ -55,8 +55,11 @@ def guest_search(*, query: str, limit: int | None = None) -> list[Guest]:
     if condition is None:
         return []
     limit = limit or settings.GUEST_LOOKUP_LIMIT
+    # Choose the page of ids first (answered from the covering rank index on
+    # PostgreSQL), then fetch only those rows.
+    ids = Guest.objects.filter(condition).order_by(*RANK_ORDER).values("pk")[:limit]
     return list(
-        Guest.objects.filter(condition)
+        Guest.objects.filter(pk__in=ids)
         .only(
             "id",
             "card_no",
@@ -72,7 +75,7 @@ def guest_search(*, query: str, limit: int | None = None) -> list[Guest]:
             "allergies",
             "anonymised_at",
         )  # fmt: skip
-        .order_by(*RANK_ORDER)[:limit]
+        .order_by(*RANK_ORDER)
     )
 
 
