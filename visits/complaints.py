@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from .models import Complaint, ComplaintEvent
+from .services import full_clean_with
 
 S = Complaint.Status
 FIRST_ANSWER_WITHIN = datetime.timedelta(hours=24)
@@ -66,12 +67,7 @@ def complaint_record(*, actor, guest, fields: dict) -> Complaint:
             errors["visit"] = _("This visit belongs to another guest.")
         if complaint.received_at > timezone.now() + datetime.timedelta(minutes=5):
             errors["received_at"] = _("A complaint cannot be received in the future.")
-        try:
-            complaint.full_clean(exclude=list(errors))
-        except ValidationError as exc:
-            errors = exc.update_error_dict(errors)
-        if errors:
-            raise ValidationError(errors)
+        full_clean_with(complaint, errors)
         complaint.save()
         ComplaintEvent.objects.create(complaint=complaint, action="record", to_status=S.RECEIVED, actor=actor)
     return complaint

@@ -46,8 +46,13 @@ def _validate(visit: Visit, companions) -> None:
         errors["companions"] = _("The host is already counted; list only the other guests.")
     if visit.party_size and len(companions) + 1 > visit.party_size:
         errors["party_size"] = _("The party is smaller than the guests listed at the table.")
+    full_clean_with(visit, errors)
+
+
+def full_clean_with(instance, errors: dict) -> None:
+    """Validate the model and raise every problem at once: the business rules' and the fields'."""
     try:
-        visit.full_clean(exclude=list(errors))
+        instance.full_clean(exclude=list(errors))
     except ValidationError as exc:
         errors = exc.update_error_dict(errors)
     if errors:
