@@ -92,10 +92,6 @@ class Visit(models.Model):
     def drink_list(self):
         return split_list(self.drinks)
 
-    @property
-    def spend_per_head(self) -> Decimal:
-        return (self.spend / self.party_size).quantize(Decimal("0.01"))
-
 
 class Complaint(models.Model):
     """A guest's complaint, carried through the seed's procedure from receipt to summary."""
@@ -170,10 +166,6 @@ class Complaint(models.Model):
 
     def __str__(self):
         return f"{self.get_category_display()} · {self.guest}"
-
-    @property
-    def is_open(self) -> bool:
-        return self.status not in (self.Status.CLOSED,)
 
 
 class ComplaintEvent(models.Model):

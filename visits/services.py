@@ -4,7 +4,7 @@ import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import F, Max, OuterRef, Subquery
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -73,9 +73,12 @@ def _note_observations(*, guest: Guest, actor, observations) -> None:
 
 
 def _refresh_guest_recency(guest_id: int) -> None:
-    last = Visit.objects.filter(guest_id=guest_id).aggregate(last=Max("visited_at"))["last"]
-    guest = Guest.objects.only("created_at").get(pk=guest_id)
-    Guest.objects.filter(pk=guest_id).update(last_visit_at=last, last_seen_at=last or guest.created_at)
+    """Recompute last visit from the visits themselves, in one UPDATE."""
+    last = Subquery(
+        Visit.objects.filter(guest_id=OuterRef("pk")).order_by().values("guest_id").annotate(m=Max("visited_at"))
+        .values("m")
+    )  # fmt: skip
+    Guest.objects.filter(pk=guest_id).update(last_visit_at=last, last_seen_at=Coalesce(last, F("created_at")))
 
 
 @transaction.atomic
