@@ -1,3 +1,5 @@
+import datetime
+
 import django_filters
 from django import forms
 from django.contrib.auth import get_user_model
@@ -13,13 +15,10 @@ from .models import Complaint, MealPeriod, Visit
 class VisitFilter(django_filters.FilterSet):
     outlet = django_filters.ModelChoiceFilter(label=_("Outlet"), queryset=Outlet.objects.all())
     date_from = django_filters.DateFilter(
-        label=_("From"),
-        field_name="visited_at",
-        lookup_expr="date__gte",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        label=_("From"), method="filter_date_from", widget=forms.DateInput(attrs={"type": "date"})
     )
     date_to = django_filters.DateFilter(
-        label=_("To"), field_name="visited_at", lookup_expr="date__lte", widget=forms.DateInput(attrs={"type": "date"})
+        label=_("To"), method="filter_date_to", widget=forms.DateInput(attrs={"type": "date"})
     )
     meal_period = django_filters.ChoiceFilter(label=_("Meal period"), choices=MealPeriod.choices)
     served_by = django_filters.ModelChoiceFilter(
@@ -32,6 +31,18 @@ class VisitFilter(django_filters.FilterSet):
     class Meta:
         model = Visit
         fields = []
+
+    # Bounds on visited_at itself (not on its date) so the recent-visits index serves them.
+    def filter_date_from(self, queryset, name, value):
+        return queryset.filter(visited_at__gte=start_of_day(value))
+
+    def filter_date_to(self, queryset, name, value):
+        return queryset.filter(visited_at__lt=start_of_day(value + datetime.timedelta(days=1)))
+
+
+def start_of_day(day: datetime.date) -> datetime.datetime:
+    """Midnight of a calendar day in the hotel's time zone."""
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 
 class ComplaintFilter(django_filters.FilterSet):

@@ -1,3 +1,5 @@
+import datetime
+
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -79,11 +81,33 @@ def edit(request, pk):
 @permission_required("visits.view_visit", raise_exception=True)
 def visit_list(request):
     visits = Visit.objects.select_related("guest", "outlet", "room", "served_by")
-    filterset = VisitFilter(request.GET, queryset=visits)
+    filterset = VisitFilter(_with_default_window(request.GET), queryset=visits)
     rows = filterset.qs if filterset.is_valid() else visits.none()
     totals = rows.aggregate(visits=Count("id"), spend=Sum("spend"), guests=Sum("party_size"))
-    page = Paginator(rows.order_by("-visited_at", "-id"), 50).get_page(request.GET.get("page"))
+    paginator = CountedPaginator(rows.order_by("-visited_at", "-id"), 50, count=totals["visits"])
+    page = paginator.get_page(request.GET.get("page"))
     return render(request, "visits/list.html", {"filter": filterset, "page": page, "totals": totals})
+
+
+VISIT_LIST_DEFAULT_DAYS = 30
+
+
+def _with_default_window(params):
+    """Without any date in the request, the list shows the last 30 days rather than counting
+    the whole archive. An emptied date field (present but blank) asks for every date."""
+    if "date_from" in params or "date_to" in params:
+        return params
+    params = params.copy()
+    params["date_from"] = (timezone.localdate() - datetime.timedelta(days=VISIT_LIST_DEFAULT_DAYS - 1)).isoformat()
+    return params
+
+
+class CountedPaginator(Paginator):
+    """A paginator told its count, when the page already computed it with its totals."""
+
+    def __init__(self, object_list, per_page, *, count, **kwargs):
+        super().__init__(object_list, per_page, **kwargs)
+        self.__dict__["count"] = count
 
 
 def _can_see_complaint(user, complaint) -> bool:

@@ -137,3 +137,37 @@ def test_managers_filter_the_visits_list_and_see_totals(client_for, manager, wai
     today = timezone.localdate()
     response = client.get(reverse("visits:list"), {"date_from": (today - datetime.timedelta(days=7)).isoformat()})
     assert response.context["totals"]["visits"] == 2
+
+
+def test_the_visits_list_shows_the_last_30_days_unless_asked_for_other_dates(client_for, manager, waiter):
+    guest = GuestFactory()
+    record_visit(guest, waiter, spend="100.00", days_ago=29)
+    record_visit(guest, waiter, spend="10.00", days_ago=30)
+    client = client_for(manager)
+    response = client.get(reverse("visits:list"))
+    assert response.context["totals"]["visits"] == 1
+    assert (
+        response.context["filter"].form["date_from"].value()
+        == (timezone.localdate() - datetime.timedelta(days=29)).isoformat()
+    )
+    assert client.get(reverse("visits:list"), {"date_from": ""}).context["totals"]["visits"] == 2
+    response = client.get(reverse("visits:list"), {"date_to": timezone.localdate().isoformat()})
+    assert response.context["totals"]["visits"] == 2
+
+
+def test_a_date_range_includes_both_of_its_days_in_the_hotels_time_zone(client_for, manager, waiter):
+    guest = GuestFactory()
+    day = timezone.localdate() - datetime.timedelta(days=3)
+    for hour, minute in ((0, 0), (23, 59)):
+        visit = record_visit(guest, waiter, days_ago=3)
+        Visit.objects.filter(pk=visit.pk).update(
+            visited_at=timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour, minute)))
+        )
+    client = client_for(manager)
+    same_day = {"date_from": day.isoformat(), "date_to": day.isoformat()}
+    assert client.get(reverse("visits:list"), same_day).context["totals"]["visits"] == 2
+    next_day = (day + datetime.timedelta(days=1)).isoformat()
+    assert (
+        client.get(reverse("visits:list"), {"date_from": next_day, "date_to": next_day}).context["totals"]["visits"]
+        == 0
+    )
