@@ -42,7 +42,18 @@ def client_for(client):
     """client_for(user) logs the test client in as that user."""
 
     def login(user):
-        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        client.force_login(user, backend="staff.backends.CachedPermissionBackend")
         return client
 
     return login
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    """Cached permission sets and sessions must not outlive the test that made them
+    (SQLite reuses primary keys after a rollback)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

@@ -142,7 +142,7 @@ def bench_session():
         user.save()
     user.groups.add(Group.objects.get(name=roles.FRONT_DESK))
     client = Client(HTTP_HOST="127.0.0.1")
-    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(user, backend="staff.backends.CachedPermissionBackend")
     return client, client.cookies["sessionid"].value
 
 

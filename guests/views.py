@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -21,6 +22,7 @@ def _wants_fragment(request) -> bool:
     return headers.get("HX-Request") == "true" and headers.get("HX-History-Restore-Request") != "true"
 
 
+@transaction.non_atomic_requests  # read-only and the busiest page: no BEGIN/COMMIT round trips
 @permission_required("guests.view_guest", raise_exception=True)
 def lookup(request):
     query = request.GET.get("q", "").strip()[:50]

@@ -7,7 +7,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_admin_adds_a_guest_through_the_same_service(client, admin_user):
-    client.force_login(admin_user, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(admin_user, backend="staff.backends.CachedPermissionBackend")
     response = client.post(
         reverse("admin:guests_guest_add"),
         {
@@ -27,6 +27,6 @@ def test_admin_adds_a_guest_through_the_same_service(client, admin_user):
 
 
 def test_guests_cannot_be_deleted_in_the_admin(client, admin_user):
-    client.force_login(admin_user, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(admin_user, backend="staff.backends.CachedPermissionBackend")
     guest = Guest.objects.create(card_no="KS1", name="张伟", surname="张")
     assert client.get(reverse("admin:guests_guest_delete", args=[guest.pk])).status_code == 403

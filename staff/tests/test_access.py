@@ -76,7 +76,7 @@ def url_for(name, pattern, objects):
 def test_role_matrix(request, client, objects, role, name):
     pattern = dict(named_patterns())[name]
     if role != "anonymous":
-        client.force_login(request.getfixturevalue(role), backend="django.contrib.auth.backends.ModelBackend")
+        client.force_login(request.getfixturevalue(role), backend="staff.backends.CachedPermissionBackend")
     response = client.get(url_for(name, pattern, objects))
     if role == "anonymous":
         assert response.status_code == 302 and response.url.startswith(reverse("login"))
@@ -104,14 +104,14 @@ def admin_urls():
 @pytest.mark.parametrize("role", ["anonymous", "front_desk", "waiter", "manager"])
 def test_only_admins_reach_the_django_admin(request, client, role):
     if role != "anonymous":
-        client.force_login(request.getfixturevalue(role), backend="django.contrib.auth.backends.ModelBackend")
+        client.force_login(request.getfixturevalue(role), backend="staff.backends.CachedPermissionBackend")
     for url in admin_urls():
         response = client.get(url)
         assert response.status_code == 302 and "login/" in response.url, url
 
 
 def test_admins_reach_every_admin_page_they_hold_permissions_for(client, admin_user):
-    client.force_login(admin_user, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(admin_user, backend="staff.backends.CachedPermissionBackend")
     for url in admin_urls():
         assert client.get(url).status_code in (200, 403), url
     assert client.get(reverse("admin:guests_guest_changelist")).status_code == 200
@@ -119,7 +119,7 @@ def test_admins_reach_every_admin_page_they_hold_permissions_for(client, admin_u
 
 
 def test_logout_is_a_post(client, front_desk):
-    client.force_login(front_desk, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(front_desk, backend="staff.backends.CachedPermissionBackend")
     response = client.post(reverse("logout"))
     assert response.status_code == 302
     assert client.get(reverse("guests:lookup")).status_code == 302

@@ -1,0 +1,68 @@
+"""Each user's permissions are cached between requests, and any change to access applies at once."""
+
+import pytest
+from django.contrib.auth.models import Group, Permission
+from django.db import connection
+from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+pytestmark = pytest.mark.django_db
+
+DEAD_REDIS = {
+    "default": {
+        "BACKEND": "crm.cache.ResilientRedisCache",
+        "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens there
+        "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
+    }
+}
+
+
+def permission_queries(client, url):
+    with CaptureQueriesContext(connection) as captured:
+        client.get(url)
+    return [q["sql"] for q in captured if "auth_permission" in q["sql"]]
+
+
+def test_a_second_request_reads_the_permissions_from_the_cache(client_for, front_desk):
+    client = client_for(front_desk)
+    assert permission_queries(client, reverse("guests:lookup"))
+    assert permission_queries(client, reverse("guests:lookup")) == []
+
+
+def test_joining_a_group_grants_its_permissions_on_the_next_request(client_for, waiter):
+    client = client_for(waiter)
+    assert client.get(reverse("visits:list")).status_code == 403
+    waiter.groups.add(Group.objects.get(name="manager"))
+    assert client.get(reverse("visits:list")).status_code == 200
+
+
+def test_a_permission_taken_from_a_group_is_refused_on_the_next_request(client_for, manager):
+    client = client_for(manager)
+    assert client.get(reverse("visits:list")).status_code == 200
+    group = Group.objects.get(name="manager")
+    group.permissions.remove(Permission.objects.get(codename="view_visit"))
+    assert client.get(reverse("visits:list")).status_code == 403
+
+
+def test_a_permission_given_to_the_user_directly_applies_on_the_next_request(client_for, waiter):
+    client = client_for(waiter)
+    assert client.get(reverse("visits:list")).status_code == 403
+    waiter.user_permissions.add(Permission.objects.get(codename="view_visit"))
+    assert client.get(reverse("visits:list")).status_code == 200
+
+
+def test_a_deactivated_user_loses_access_although_permissions_are_cached(client_for, manager):
+    client = client_for(manager)
+    assert client.get(reverse("visits:list")).status_code == 200
+    manager.is_active = False
+    manager.save()
+    assert client.get(reverse("visits:list")).status_code == 302  # logged out, sent to the login page
+
+
+@override_settings(CACHES=DEAD_REDIS, SESSION_ENGINE="django.contrib.sessions.backends.cached_db")
+def test_with_redis_unreachable_staff_still_log_in_and_search(client, front_desk, caplog):
+    response = client.post(reverse("login"), {"username": front_desk.username, "password": "pw-for-tests-1"})
+    assert response.status_code == 302
+    assert client.get(reverse("guests:lookup"), {"q": "张"}).status_code == 200
+    assert "carrying on without the cache" in caplog.text
