@@ -123,7 +123,16 @@ def guest_create(
         _set_tags(guest, tags)
     for person in related_people:
         related_person_add(guest=guest, actor=actor, **person)
+    _apply_followup_rules(guest)
     return guest
+
+
+def _apply_followup_rules(guest):
+    """A birthday in two days or a first visit today should not wait for the next rules run."""
+    from crm.tasks import enqueue
+    from followups.tasks import apply_rules_to_guest
+
+    enqueue(apply_rules_to_guest, guest.pk)
 
 
 @transaction.atomic
@@ -277,6 +286,7 @@ def guest_anonymise(*, guest: Guest, actor, reason: str) -> Guest:
     guest.related_people.all().delete()
     RelatedPerson.history.filter(guest_id=guest.pk).delete()
     Guest.history.filter(id=guest.pk).delete()
+    _forget_followups(guest)
     _save(guest, actor, _("Anonymised: %(reason)s") % {"reason": AnonymiseReason(reason).label})
     AuditEvent.objects.create(
         action=AuditEvent.Action.GUEST_ANONYMISED,
@@ -285,6 +295,12 @@ def guest_anonymise(*, guest: Guest, actor, reason: str) -> Guest:
         details={"reason": reason},
     )
     return guest
+
+
+def _forget_followups(guest):
+    from followups.services import followups_forget_guest
+
+    followups_forget_guest(guest=guest)
 
 
 def guest_refresh_search_keys(*, guest_ids: Iterable[int]) -> int:

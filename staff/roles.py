@@ -25,12 +25,18 @@ _FRONT_DESK = {
     "guests.change_guest_preferences",
     "visits.add_visit",
     "visits.add_complaint",
+    "followups.view_followup",
+    "followups.add_followup",
+    "followups.change_followup",
 }
 _WAITER = {
     "guests.view_guest",
     "guests.change_guest_preferences",
     "visits.add_visit",
     "visits.add_complaint",
+    "followups.view_followup",
+    "followups.add_followup",
+    "followups.change_followup",
 }
 _MANAGER = (
     _FRONT_DESK
@@ -49,6 +55,8 @@ _MANAGER = (
         "visits.view_complaint",
         "visits.handle_complaint",
         "visits.approve_complaint",
+        "followups.view_all_followups",
+        "followups.view_greeting",
     }
 )
 _ADMIN = _MANAGER | {
@@ -64,6 +72,15 @@ _ADMIN = _MANAGER | {
     "guests.add_tag",
     "guests.change_tag",
     "guests.delete_tag",
+    "followups.view_rulesettings",
+    "followups.change_rulesettings",
+    "followups.view_holiday",
+    "followups.add_holiday",
+    "followups.change_holiday",
+    "followups.delete_holiday",
+    "followups.view_messagetemplate",
+    "followups.change_messagetemplate",
+    "followups.view_greetingattempt",
 }
 
 ROLE_PERMISSIONS = {

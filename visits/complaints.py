@@ -70,7 +70,16 @@ def complaint_record(*, actor, guest, fields: dict) -> Complaint:
         full_clean_with(complaint, errors)
         complaint.save()
         ComplaintEvent.objects.create(complaint=complaint, action="record", to_status=S.RECEIVED, actor=actor)
+        _apply_followup_rules(guest)
     return complaint
+
+
+def _apply_followup_rules(guest):
+    """The answer due within 24 hours becomes the owner's follow-up as soon as the complaint is saved."""
+    from crm.tasks import enqueue
+    from followups.tasks import apply_rules_to_guest
+
+    enqueue(apply_rules_to_guest, guest.pk)
 
 
 def complaint_steps_for(*, actor, complaint: Complaint) -> list[str]:

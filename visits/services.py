@@ -100,7 +100,16 @@ def visit_record(*, actor, guest: Guest, fields: dict, companions=(), observatio
         last_seen_at=Greatest("last_seen_at", visit.visited_at),
     )
     _note_observations(guest=guest, actor=actor, observations=observations)
+    _apply_followup_rules(guest)
     return visit
+
+
+def _apply_followup_rules(guest):
+    """A first visit earns a thank-you the same day, without waiting for the next rules run."""
+    from crm.tasks import enqueue
+    from followups.tasks import apply_rules_to_guest
+
+    enqueue(apply_rules_to_guest, guest.pk)
 
 
 def visit_can_correct(*, actor, visit: Visit) -> bool:

@@ -157,7 +157,14 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_TIME_LIMIT = 30 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# Tasks never wait on the broker for long: a page that enqueues work must not hang when
+# Redis does (crm.tasks.enqueue logs the failure; the hourly rules run catches up).
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_connect_timeout": 2, "socket_timeout": 5}
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+
+# Automatic greetings: e-mail through Django's backend; SMS through this class
+# (followups.senders explains how to plug in a real gateway).
+KESHI_SMS_SENDER = env.str("KESHI_SMS_SENDER", default="followups.senders.LoggingSmsSender")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 

@@ -1,0 +1,82 @@
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from .models import FollowUp, Greeting, GreetingAttempt, Holiday, MessageTemplate, RuleSettings
+from .services import followup_complete
+
+
+@admin.register(FollowUp)
+class FollowUpAdmin(admin.ModelAdmin):
+    list_display = ["guest", "kind", "due_on", "channel", "owner", "status", "rule"]
+    list_filter = ["status", "kind", "channel", "rule"]
+    search_fields = ["guest__name", "guest__card_no", "occasion"]
+    autocomplete_fields = ["guest"]
+    raw_id_fields = ["owner"]
+    readonly_fields = ["rule", "occasion", "created_by", "created_at", "completed_at", "completed_by"]
+    date_hierarchy = "due_on"
+    actions = ["mark_done"]
+
+    @admin.action(description=_("Mark the selected follow-ups done"))
+    def mark_done(self, request, queryset):
+        done = 0
+        for followup in queryset.filter(status__in=FollowUp.PENDING):
+            followup_complete(actor=request.user, followup=followup)
+            done += 1
+        self.message_user(request, _("%(count)s follow-ups marked done.") % {"count": done})
+
+
+@admin.register(RuleSettings)
+class RuleSettingsAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "greeting_lead_days", "courtesy_call_days", "win_back_days", "holiday_lead_days"]
+
+    def has_add_permission(self, request):
+        return not RuleSettings.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Holiday)
+class HolidayAdmin(admin.ModelAdmin):
+    list_display = ["name", "calendar", "month", "day", "is_active"]
+    list_filter = ["calendar", "is_active"]
+
+
+@admin.register(MessageTemplate)
+class MessageTemplateAdmin(admin.ModelAdmin):
+    list_display = ["occasion", "language", "subject"]
+
+
+class GreetingAttemptInline(admin.TabularInline):
+    model = GreetingAttempt
+    extra = 0
+    can_delete = False
+    readonly_fields = ["at", "channel", "recipient", "outcome", "detail"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Greeting)
+class GreetingAdmin(admin.ModelAdmin):
+    list_display = ["guest", "occasion", "status", "attempts", "sent_at", "next_attempt_at"]
+    list_filter = ["status"]
+    search_fields = ["guest__name", "occasion"]
+    readonly_fields = ["guest", "occasion", "status", "attempts", "next_attempt_at", "created_at", "sent_at"]
+    inlines = [GreetingAttemptInline]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(GreetingAttempt)
+class GreetingAttemptAdmin(admin.ModelAdmin):
+    list_display = ["at", "greeting", "channel", "recipient", "outcome"]
+    list_filter = ["outcome", "channel"]
+    readonly_fields = ["greeting", "at", "channel", "recipient", "outcome", "detail"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

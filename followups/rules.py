@@ -1,0 +1,211 @@
+"""The seeds' service rules, run every day (and again hourly to catch up, harmlessly).
+
+Each rule is one or a few INSERT … SELECT statements over the guest table: the
+database picks the guests and writes their follow-ups, with no query per guest. The
+unique constraint on (guest, rule, occasion) and ON CONFLICT DO NOTHING make every
+rule idempotent: a second run the same day, or two runs at once, add nothing.
+
+Rules look back over a short catch-up window, so a day missed while Redis or the
+worker was down is covered by the next run.
+"""
+
+import datetime
+
+from django.db.models import CharField, DateField, DateTimeField, F, IntegerField, Max, Min, Value
+from django.db.models.functions import Cast, Concat, TruncDate
+from django.utils import timezone
+
+from guests.models import Guest
+from visits.models import Complaint, Visit
+
+from . import dates
+from .models import Channel, FollowUp, Holiday, RuleSettings
+from .sql import insert_select
+
+CATCH_UP_DAYS = 7
+K = FollowUp.Kind
+
+
+def _insert(queryset, *, guest, kind, due_on, channel, occasion, note="", owner=None) -> int:
+    """Write the follow-ups that queryset's rows describe, skipping those that exist."""
+    text = CharField()
+    return insert_select(
+        FollowUp,
+        queryset,
+        {
+            "guest_id": guest,
+            "kind": Value(kind, text),
+            "due_on": due_on if hasattr(due_on, "resolve_expression") else Value(due_on, DateField()),
+            "channel": Value(channel, text),
+            "owner_id": owner or F("owner_id"),
+            "status": Value(FollowUp.Status.OPEN, text),
+            "note": Value(note, text),
+            "outcome": Value("", text),
+            "rule": Value(kind, text),
+            "occasion": occasion if hasattr(occasion, "resolve_expression") else Value(occasion, text),
+            "created_by_id": Value(None, IntegerField()),
+            "created_at": Value(timezone.now(), DateTimeField()),
+            "completed_at": Value(None, DateTimeField()),
+            "completed_by_id": Value(None, IntegerField()),
+        },
+    )
+
+
+def _guests(guest_ids):
+    guests = Guest.objects.filter(anonymised_at__isnull=True)
+    return guests if guest_ids is None else guests.filter(pk__in=guest_ids)
+
+
+def _of(queryset, guest_ids):
+    return queryset if guest_ids is None else queryset.filter(guest_id__in=guest_ids)
+
+
+def _day_start(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+def rule_thank_you(*, today: datetime.date, settings: RuleSettings, guest_ids=None) -> int:
+    """New guest: a thank-you the same or next day after their first visit."""
+    since = today - datetime.timedelta(days=CATCH_UP_DAYS)
+    first = (
+        _of(Visit.objects, guest_ids)
+        .filter(guest__created_at__gte=_day_start(since), guest__anonymised_at__isnull=True)
+        .values("guest_id")
+        .annotate(first=Min("visited_at"))
+        .filter(first__gte=_day_start(since), first__lt=_day_start(today + datetime.timedelta(days=1)))
+    )
+    return _insert(
+        first,
+        guest=F("guest_id"),
+        owner=F("guest__owner_id"),
+        kind=K.THANK_YOU,
+        due_on=today,
+        channel=Channel.SMS,
+        occasion="first-visit",
+    )
+
+
+def rule_courtesy_call(*, today: datetime.date, settings: RuleSettings, guest_ids=None) -> int:
+    """New guest not back within N days (default 10) of the first visit: a courtesy call."""
+    days = settings.courtesy_call_days
+    latest_first = today - datetime.timedelta(days=days)
+    earliest_first = latest_first - datetime.timedelta(days=CATCH_UP_DAYS)
+    new_and_not_back = (
+        _of(Visit.objects, guest_ids)
+        .filter(
+            guest__created_at__gte=_day_start(earliest_first - datetime.timedelta(days=30)),
+            guest__anonymised_at__isnull=True,
+        )
+        .values("guest_id")
+        .annotate(first=Min("visited_at"), last=Max("visited_at"))
+        .filter(first__gte=_day_start(earliest_first), first__lt=_day_start(latest_first + datetime.timedelta(days=1)))
+        .filter(last__lt=F("first") + datetime.timedelta(days=1))
+    )
+    return _insert(
+        new_and_not_back,
+        guest=F("guest_id"),
+        owner=F("guest__owner_id"),
+        kind=K.COURTESY_CALL,
+        due_on=today,
+        channel=Channel.CALL,
+        occasion="first-visit",
+    )
+
+
+def rule_birthdays(*, today: datetime.date, settings: RuleSettings, guest_ids=None) -> int:
+    """Birthday (solar or lunar) within N days: a greeting follow-up for the owner, due on the day."""
+    created = 0
+    for day in dates.days_between(today, today + datetime.timedelta(days=settings.greeting_lead_days)):
+        created += _insert(
+            _guests(guest_ids).filter(dates.birthday_condition(day)),
+            guest=F("id"),
+            kind=K.BIRTHDAY,
+            due_on=day,
+            channel=Channel.CALL,
+            occasion=f"birthday:{day.isoformat()}",
+        )
+    return created
+
+
+def rule_anniversaries(*, today: datetime.date, settings: RuleSettings, guest_ids=None) -> int:
+    created = 0
+    for day in dates.days_between(today, today + datetime.timedelta(days=settings.greeting_lead_days)):
+        for field, label in (("anniversary", "anniversary"), ("company_anniversary", "company-anniversary")):
+            created += _insert(
+                _guests(guest_ids).filter(dates.anniversary_condition(day, field)),
+                guest=F("id"),
+                kind=K.ANNIVERSARY,
+                due_on=day,
+                channel=Channel.CALL,
+                occasion=f"{label}:{day.isoformat()}",
+            )
+    return created
+
+
+def rule_complaints(*, today: datetime.date, settings: RuleSettings, guest_ids=None) -> int:
+    """Complaint received: its answer is due within 24 hours (also made at once by the complaint service)."""
+    return _complaint_answers(
+        _of(Complaint.objects, guest_ids).filter(status=Complaint.Status.RECEIVED, guest__anonymised_at__isnull=True)
+    )
+
+
+def _complaint_answers(complaints) -> int:
+    return _insert(
+        complaints,
+        guest=F("guest_id"),
+        owner=F("guest__owner_id"),
+        kind=K.COMPLAINT_ANSWER,
+        due_on=TruncDate("due_at"),
+        channel=Channel.CALL,
+        occasion=Concat(Value("complaint:"), Cast("id", CharField())),
+    )
+
+
+def rule_win_back(*, today: datetime.date, settings: RuleSettings, guest_ids=None) -> int:
+    """A or B guest not seen for N days (default 60): a visit or a call; once per silence."""
+    silent_since = _day_start(today - datetime.timedelta(days=settings.win_back_days - 1))
+    silent = _guests(guest_ids).filter(tier__in=["A", "B"], last_visit_at__lt=silent_since)
+    return _insert(
+        silent,
+        guest=F("id"),
+        kind=K.WIN_BACK,
+        due_on=today,
+        channel=Channel.VISIT,
+        occasion=Concat(Value("last-visit:"), Cast(TruncDate("last_visit_at"), CharField())),
+    )
+
+
+def rule_holidays(*, today: datetime.date, settings: RuleSettings, guest_ids=None) -> int:
+    """Before each holiday (Spring Festival and Mid-Autumn on the lunar calendar): greet A and B guests."""
+    created = 0
+    end = today + datetime.timedelta(days=settings.holiday_lead_days)
+    for holiday in Holiday.objects.filter(is_active=True):
+        for day in dates.holiday_dates(holiday, today, end):
+            created += _insert(
+                _guests(guest_ids).filter(tier__in=["A", "B"]),
+                guest=F("id"),
+                kind=K.HOLIDAY,
+                due_on=day - datetime.timedelta(days=1) if day > today else day,
+                channel=Channel.WECHAT,
+                occasion=f"holiday:{holiday.pk}:{day.isoformat()}",
+                note=holiday.name,
+            )
+    return created
+
+
+RULES = {
+    K.THANK_YOU: rule_thank_you,
+    K.COURTESY_CALL: rule_courtesy_call,
+    K.BIRTHDAY: rule_birthdays,
+    K.ANNIVERSARY: rule_anniversaries,
+    K.COMPLAINT_ANSWER: rule_complaints,
+    K.WIN_BACK: rule_win_back,
+    K.HOLIDAY: rule_holidays,
+}
+
+
+def rules_run(*, today: datetime.date | None = None, guest_ids=None) -> dict[str, int]:
+    """Run every rule for a day, over every guest or only some; returns how many follow-ups each created."""
+    today = today or timezone.localdate()
+    settings = RuleSettings.current()
+    return {kind: rule(today=today, settings=settings, guest_ids=guest_ids) for kind, rule in RULES.items()}

@@ -1,0 +1,107 @@
+"""Writes for follow-ups: made by people, completed, skipped, rescheduled, reassigned."""
+
+import datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from guests.models import Guest
+
+from .models import FollowUp
+
+MANUAL_FIELDS = ("kind", "due_on", "channel", "owner", "note")
+
+
+def followup_may_act(*, actor, followup: FollowUp) -> bool:
+    """The owner acts on their own follow-ups; managers on everyone's."""
+    return followup.owner_id == actor.pk or actor.has_perm("followups.view_all_followups")
+
+
+def _check_may_act(actor, followup):
+    if not followup_may_act(actor=actor, followup=followup):
+        raise PermissionDenied(_("Only the owner or a manager may change this follow-up."))
+
+
+def _check_pending(followup):
+    if not followup.is_pending:
+        raise ValidationError(
+            _("This follow-up is already %(status)s.") % {"status": followup.get_status_display().lower()}
+        )
+
+
+def followup_create(*, actor, guest: Guest, fields: dict) -> FollowUp:
+    """A follow-up someone decides on; it goes to the guest's owner unless another is named."""
+    if guest.is_anonymised:
+        raise ValidationError({"guest": _("This guest has been anonymised.")})
+    fields = {key: value for key, value in fields.items() if key in MANUAL_FIELDS}
+    fields.setdefault("owner", guest.owner or actor)
+    if fields.get("owner") != actor and not actor.has_perm("followups.view_all_followups"):
+        fields["owner"] = actor  # staff make follow-ups for themselves; managers for anyone
+    followup = FollowUp(guest=guest, created_by=actor, created_at=timezone.now(), **fields)
+    if followup.due_on and followup.due_on < timezone.localdate() - datetime.timedelta(days=1):
+        raise ValidationError({"due_on": _("A new follow-up cannot be due in the past.")})
+    followup.full_clean()
+    followup.save()
+    return followup
+
+
+@transaction.atomic
+def followup_complete(*, actor, followup: FollowUp, outcome: str = "", skipped: bool = False) -> FollowUp:
+    followup = FollowUp.objects.select_for_update().get(pk=followup.pk)
+    _check_may_act(actor, followup)
+    _check_pending(followup)
+    if skipped and not outcome.strip():
+        raise ValidationError({"outcome": _("Say why this follow-up is skipped.")})
+    followup.status = FollowUp.Status.SKIPPED if skipped else FollowUp.Status.DONE
+    followup.outcome = outcome.strip()
+    followup.completed_at = timezone.now()
+    followup.completed_by = actor
+    followup.full_clean()
+    followup.save()
+    return followup
+
+
+@transaction.atomic
+def followup_reschedule(*, actor, followup: FollowUp, due_on: datetime.date, outcome: str = "") -> FollowUp:
+    followup = FollowUp.objects.select_for_update().get(pk=followup.pk)
+    _check_may_act(actor, followup)
+    _check_pending(followup)
+    if due_on < timezone.localdate():
+        raise ValidationError({"due_on": _("Choose today or a later day.")})
+    followup.due_on = due_on
+    followup.status = FollowUp.Status.RESCHEDULED
+    if outcome.strip():
+        followup.outcome = outcome.strip()
+    followup.full_clean()
+    followup.save()
+    return followup
+
+
+@transaction.atomic
+def followup_reassign(*, actor, followup: FollowUp, owner) -> FollowUp:
+    if not actor.has_perm("followups.view_all_followups"):
+        raise PermissionDenied(_("Only a manager may give a follow-up to someone else."))
+    followup = FollowUp.objects.select_for_update().get(pk=followup.pk)
+    _check_pending(followup)
+    if owner is None or not owner.is_active:
+        raise ValidationError({"owner": _("Choose an active member of staff.")})
+    followup.owner = owner
+    followup.full_clean()
+    followup.save()
+    return followup
+
+
+@transaction.atomic
+def followups_forget_guest(*, guest: Guest) -> None:
+    """On anonymisation: nothing more is sent or owed to the guest, and no notes about them remain."""
+    from .models import Greeting, GreetingAttempt
+
+    now = timezone.now()
+    pending = FollowUp.objects.filter(guest=guest, status__in=FollowUp.PENDING)
+    pending.update(status=FollowUp.Status.SKIPPED, completed_at=now)
+    FollowUp.objects.filter(guest=guest).update(note="", outcome="")
+    FollowUp.history.filter(guest_id=guest.pk).delete()
+    Greeting.objects.filter(guest=guest, status=Greeting.Status.PENDING).update(status=Greeting.Status.CANCELLED)
+    GreetingAttempt.objects.filter(greeting__guest=guest).update(recipient="", detail="")

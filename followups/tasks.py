@@ -1,0 +1,45 @@
+"""Celery tasks: each takes ids or nothing, calls one service, and is safe to run twice."""
+
+import datetime
+
+from celery import shared_task
+from django.utils import timezone
+
+from .greetings import greetings_next_retry, greetings_prepare, greetings_send_due
+from .rules import rules_run
+
+MAX_COUNTDOWN = datetime.timedelta(minutes=30)  # well inside Redis's visibility timeout
+
+
+@shared_task(acks_late=True, time_limit=900, soft_time_limit=840)
+def run_daily_rules() -> dict:
+    """Every rule over every guest; idempotent, so beat runs it hourly to catch up on missed days."""
+    return rules_run()
+
+
+@shared_task(acks_late=True, time_limit=120, soft_time_limit=100)
+def apply_rules_to_guest(guest_id: int) -> dict:
+    """The rules for one guest right after a page changed them (new guest, visit, complaint)."""
+    return rules_run(guest_ids=[guest_id])
+
+
+@shared_task(bind=True, acks_late=True, time_limit=1800, soft_time_limit=1700)
+def send_birthday_greetings(self) -> dict:
+    """Claim today's greetings and send every due one; failed sends come back after their backoff."""
+    prepared = greetings_prepare()
+    counts = greetings_send_due()
+    retry_at = greetings_next_retry()
+    if retry_at is not None:
+        wait = min(max(retry_at - timezone.now(), datetime.timedelta(seconds=1)), MAX_COUNTDOWN)
+        send_due_greetings.apply_async(countdown=wait.total_seconds())
+    return {"prepared": prepared, **counts}
+
+
+@shared_task(acks_late=True, time_limit=1800, soft_time_limit=1700)
+def send_due_greetings() -> dict:
+    counts = greetings_send_due()
+    retry_at = greetings_next_retry()
+    if retry_at is not None:
+        wait = min(max(retry_at - timezone.now(), datetime.timedelta(seconds=1)), MAX_COUNTDOWN)
+        send_due_greetings.apply_async(countdown=wait.total_seconds())
+    return counts

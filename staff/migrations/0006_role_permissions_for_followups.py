@@ -1,0 +1,12 @@
+from django.db import migrations
+
+from staff.roles import sync_role_groups
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("staff", "0005_role_permissions_for_complaints"),
+        ("followups", "0002_holidays_templates_settings"),
+    ]
+
+    operations = [migrations.RunPython(sync_role_groups, migrations.RunPython.noop)]
