@@ -50,6 +50,7 @@ def run(argv):
     ensure_venv("requirements.txt")
     manage("migrate", "--noinput")
     manage("compiletranslations")
+    manage("setup_schedules")
     manage("seed_demo")
     address = argv[0] if argv else "127.0.0.1:8000"
     print(f"\nKeShi is at http://{address}/ — log in with one of the demo users above.\n", flush=True)

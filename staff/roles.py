@@ -81,6 +81,9 @@ _ADMIN = _MANAGER | {
     "followups.view_messagetemplate",
     "followups.change_messagetemplate",
     "followups.view_greetingattempt",
+    "django_celery_beat.view_periodictask",
+    "django_celery_beat.change_periodictask",
+    "django_celery_beat.view_crontabschedule",
 }
 
 ROLE_PERMISSIONS = {

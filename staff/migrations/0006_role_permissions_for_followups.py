@@ -7,6 +7,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ("staff", "0005_role_permissions_for_complaints"),
         ("followups", "0002_holidays_templates_settings"),
+        ("django_celery_beat", "0019_alter_periodictasks_options"),
     ]
 
     operations = [migrations.RunPython(sync_role_groups, migrations.RunPython.noop)]

@@ -1,0 +1,46 @@
+"""Create or update the Celery beat schedules (django-celery-beat); safe to run on every release."""
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django_celery_beat.models import CrontabSchedule, PeriodicTask
+
+from crm.celery import app
+
+# name: (task, crontab, description)
+SCHEDULES = {
+    "Follow-up rules": (
+        "followups.tasks.run_daily_rules",
+        {"minute": "5", "hour": "7-21"},
+        "The daily follow-up rules. They are idempotent, so the hourly repeats only catch up on a "
+        "run missed while Redis or the workers were down.",
+    ),
+    "Birthday greetings": (
+        "followups.tasks.send_birthday_greetings",
+        {"minute": "0", "hour": "9-20"},
+        "Claims and sends today's birthday greetings (solar and lunar); later runs send only what "
+        "is still due, never twice.",
+    ),
+    "Bi-monthly archive review": (
+        "reports.tasks.run_archive_review",
+        {"minute": "0", "hour": "3", "day_of_month": "1", "month_of_year": "*/2"},
+        "The archive review every two months, on the first day at 03:00.",
+    ),
+}
+
+
+class Command(BaseCommand):
+    help = "Create or update the periodic tasks Celery beat runs."
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        app.loader.import_default_modules()
+        for name, (task, cron, description) in SCHEDULES.items():
+            crontab, _created = CrontabSchedule.objects.get_or_create(timezone=app.conf.timezone, **cron)
+            enabled = task in app.tasks
+            PeriodicTask.objects.update_or_create(
+                name=name,
+                defaults={"task": task, "crontab": crontab, "interval": None, "description": description,
+                          "enabled": enabled},
+            )  # fmt: skip
+            state = "enabled" if enabled else "disabled (task not installed yet)"
+            self.stdout.write(f"{name}: {task} at {crontab} — {state}")
