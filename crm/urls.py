@@ -16,4 +16,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("guests.urls")),
     path("", include("visits.urls")),
+    path("review/", include("reports.review_urls")),
 ]

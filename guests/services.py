@@ -136,7 +136,9 @@ def _apply_followup_rules(guest):
 
 
 @transaction.atomic
-def guest_update(*, guest: Guest, actor, fields: dict, tags: Iterable[str | Tag] | None = None) -> Guest:
+def guest_update(
+    *, guest: Guest, actor, fields: dict, tags: Iterable[str | Tag] | None = None, reason: str | None = None
+) -> Guest:
     # Forms mutate the instance they validate, so compare against the stored row.
     guest = Guest.objects.select_for_update().get(pk=guest.pk)
     if guest.is_anonymised:
@@ -149,7 +151,7 @@ def guest_update(*, guest: Guest, actor, fields: dict, tags: Iterable[str | Tag]
     _refresh_search_keys(guest)
     _record_consent(guest, actor, was_consenting)
     if changed:
-        _save(guest, actor)
+        _save(guest, actor, reason)
     if tags is not None:
         _check_field_permissions(actor, {"tags"})
         _set_tags(guest, tags)

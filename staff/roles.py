@@ -57,6 +57,9 @@ _MANAGER = (
         "visits.approve_complaint",
         "followups.view_all_followups",
         "followups.view_greeting",
+        "reports.view_review",
+        "reports.view_reviewline",
+        "reports.run_review",
     }
 )
 _ADMIN = _MANAGER | {
@@ -84,6 +87,8 @@ _ADMIN = _MANAGER | {
     "django_celery_beat.view_periodictask",
     "django_celery_beat.change_periodictask",
     "django_celery_beat.view_crontabschedule",
+    "reports.view_reviewsettings",
+    "reports.change_reviewsettings",
 }
 
 ROLE_PERMISSIONS = {

@@ -17,7 +17,11 @@ def test_one_command_creates_the_beat_schedules_and_running_it_again_changes_not
     )
     assert first["Birthday greetings"][0] == "followups.tasks.send_birthday_greetings"
     assert first["Follow-up rules"][2] and first["Birthday greetings"][2]
-    assert first["Bi-monthly archive review"][1].startswith("0 3 1 */2 *")
+    assert first["Bi-monthly archive review"][:2] == (
+        "reports.tasks.run_archive_review",
+        "0 3 1 * * (m/h/dM/MY/d) Asia/Shanghai",
+    )
+    assert first["Bi-monthly archive review"][2]
 
 
 def test_the_schedules_are_shown_in_the_admin(admin_client):

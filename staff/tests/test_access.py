@@ -14,6 +14,8 @@ OK, FORBIDDEN, TO_LOGIN = 200, 403, "login"
 MANAGERS_ONLY = dict(front_desk=FORBIDDEN, waiter=FORBIDDEN, manager=OK, admin_user=OK)
 ALL_STAFF = dict(front_desk=OK, waiter=OK, manager=OK, admin_user=OK)
 NOT_WAITER = dict(front_desk=OK, waiter=FORBIDDEN, manager=OK, admin_user=OK)
+# POST-only pages: GET is refused with 405 once the permission check has passed.
+MANAGERS_POST_ONLY = dict(front_desk=FORBIDDEN, waiter=FORBIDDEN, manager=405, admin_user=405)
 
 # url name → expected status per role; anonymous users are sent to the login page.
 EXPECTED = {
@@ -33,6 +35,11 @@ EXPECTED = {
     "visits:complaints": MANAGERS_ONLY,
     # A complaint assigned to nobody: managers only.
     "visits:complaint": MANAGERS_ONLY,
+    "review:list": MANAGERS_ONLY,
+    "review:run": MANAGERS_POST_ONLY,
+    "review:detail": MANAGERS_ONLY,
+    "review:progress": MANAGERS_ONLY,
+    "review:decide": MANAGERS_POST_ONLY,
 }
 # Reached without logging in, on purpose.
 PUBLIC = {"login", "set_language"}
@@ -62,7 +69,11 @@ def objects(manager):
 
     guest = GuestFactory()
     complaint = complaint_record(actor=manager, guest=guest, fields={"category": "food", "description": "菜凉了"})
-    return {"guests": guest, "visits": record_visit(guest, manager), "guest": guest, "visits:complaint": complaint}
+    from reports.models import Review
+
+    review = Review.objects.create(period="2026-11", as_of="2026-11-22", status="ready")
+    return {"guests": guest, "visits": record_visit(guest, manager), "guest": guest, "visits:complaint": complaint,
+            "review": review}  # fmt: skip
 
 
 def url_for(name, pattern, objects):

@@ -22,8 +22,9 @@ SCHEDULES = {
     ),
     "Bi-monthly archive review": (
         "reports.tasks.run_archive_review",
-        {"minute": "0", "hour": "3", "day_of_month": "1", "month_of_year": "*/2"},
-        "The archive review every two months, on the first day at 03:00.",
+        {"minute": "0", "hour": "3", "day_of_month": "1"},
+        "Checked on the first of every month at 03:00; a review runs when a new review period "
+        "(an admin setting, two months by default) has begun, once per period.",
     ),
 }
 

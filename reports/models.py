@@ -1,0 +1,145 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from guests.models import Guest
+
+
+class ReviewSettings(models.Model):
+    """The thresholds the archive review judges by; one row, edited by admins."""
+
+    a_threshold = models.DecimalField(
+        _("A tier from 12-month spend (¥)"), max_digits=12, decimal_places=2, default=Decimal("100000")
+    )
+    b_threshold = models.DecimalField(
+        _("B tier from 12-month spend (¥)"), max_digits=12, decimal_places=2, default=Decimal("20000")
+    )
+    at_risk_days = models.PositiveSmallIntegerField(_("at risk after days without a visit (A/B)"), default=60)
+    lost_days = models.PositiveSmallIntegerField(_("lost after days without a visit"), default=180)
+    growth_percent = models.PositiveSmallIntegerField(_("growing when 12-month spend rose by at least (%)"), default=30)
+    decline_percent = models.PositiveSmallIntegerField(
+        _("declining when 12-month spend fell by at least (%)"), default=30
+    )
+    period_months = models.PositiveSmallIntegerField(_("months between reviews"), default=2)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("review settings")
+        verbose_name_plural = _("review settings")
+
+    def __str__(self):
+        return str(_("Review settings"))
+
+    def save(self, *args, **kwargs):
+        self.pk = 1
+        super().save(*args, **kwargs)
+
+    @classmethod
+    def current(cls) -> "ReviewSettings":
+        return cls.objects.get_or_create(pk=1)[0]
+
+
+class Review(models.Model):
+    """One run of the archive review for one period, kept frozen for the next to compare with."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        READY = "ready", _("Ready for approval")
+        FAILED = "failed", _("Failed")
+
+    period = models.CharField(_("period"), max_length=7, unique=True, help_text=_("First month, e.g. 2026-11"))
+    as_of = models.DateField(_("figures as of"))
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.QUEUED)
+    previous = models.ForeignKey(
+        "self", verbose_name=_("previous review"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # The thresholds it ran with, so a frozen review explains itself after admins change them.
+    thresholds = models.JSONField(_("thresholds"), default=dict)
+    progress_done = models.PositiveIntegerField(_("guests reviewed"), default=0)
+    progress_total = models.PositiveIntegerField(_("guests to review"), default=0)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("started by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        ordering = ["-period"]
+        verbose_name = _("archive review")
+        verbose_name_plural = _("archive reviews")
+        permissions = [("run_review", _("Can run and approve the archive review"))]
+
+    def __str__(self):
+        return str(_("Review %(period)s")) % {"period": self.period}
+
+    @property
+    def percent(self) -> int:
+        return int(100 * self.progress_done / self.progress_total) if self.progress_total else 0
+
+
+class ReviewLine(models.Model):
+    """What the review found for one guest, and what it proposes; frozen once computed."""
+
+    class Decision(models.TextChoices):
+        NONE = "none", _("Nothing to decide")
+        PENDING = "pending", _("Awaiting approval")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+
+    class Move(models.TextChoices):
+        SAME = "", _("Unchanged")
+        UP = "up", _("Moved up")
+        DOWN = "down", _("Moved down")
+
+    review = models.ForeignKey(Review, verbose_name=_("review"), on_delete=models.CASCADE, related_name="lines")
+    guest = models.ForeignKey(Guest, verbose_name=_("guest"), on_delete=models.CASCADE, related_name="review_lines")
+    visits_12m = models.PositiveIntegerField(_("visits, last 12 months"))
+    spend_12m = models.DecimalField(_("spend, last 12 months"), max_digits=14, decimal_places=2)
+    visits_prev = models.PositiveIntegerField(_("visits, 12 months before"))
+    spend_prev = models.DecimalField(_("spend, 12 months before"), max_digits=14, decimal_places=2)
+    last_visit_at = models.DateTimeField(_("last visit"), null=True, blank=True)
+    open_complaints = models.PositiveSmallIntegerField(_("open complaints"))
+    tier = models.CharField(_("tier at the review"), max_length=1)
+    proposed_tier = models.CharField(_("proposed tier"), max_length=1)
+    move = models.CharField(_("tier move"), max_length=4, choices=Move.choices, blank=True)
+    growing = models.BooleanField(_("growing"), default=False)
+    declining = models.BooleanField(_("declining"), default=False)
+    at_risk = models.BooleanField(_("at risk"), default=False)
+    lost = models.BooleanField(_("lost"), default=False)
+    # Compared with the previous review.
+    newly_lost = models.BooleanField(_("newly lost"), default=False)
+    recovered = models.BooleanField(_("recovered"), default=False)
+    owner_id_at_review = models.IntegerField(_("owner at the review"), null=True, blank=True)
+    proposed_followups = models.CharField(_("proposed follow-ups"), max_length=60, blank=True)
+    decision = models.CharField(_("decision"), max_length=8, choices=Decision.choices, default=Decision.NONE)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("review line")
+        verbose_name_plural = _("review lines")
+        constraints = [models.UniqueConstraint(fields=["review", "guest"], name="review_line_once_per_guest")]
+        indexes = [
+            models.Index(fields=["review", "decision"], name="review_line_decision_idx"),
+            models.Index(fields=["guest", "review"], name="review_line_guest_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.review} · {self.guest_id}"

@@ -1,0 +1,213 @@
+"""The bi-monthly archive review, computed in set-based SQL over chunks of guests.
+
+For each chunk of guest ids one INSERT … SELECT aggregates the guests' visits over
+the last 24 months, counts their open complaints, reads their previous review line,
+and writes the frozen ReviewLine with the proposed tier, the flags and the proposed
+follow-ups. No query per guest; memory stays flat however large the archive. Each
+chunk commits on its own and advances the progress the page shows; ON CONFLICT DO
+NOTHING on (review, guest) lets a run that died resume where it stopped.
+"""
+
+import datetime
+import logging
+from decimal import Decimal
+
+from django.db import connection, transaction
+from django.db.models import Count, Max, Min, Q
+from django.utils import timezone
+
+from guests.models import Guest
+from visits.models import Complaint
+
+from .models import Review, ReviewLine, ReviewSettings
+
+logger = logging.getLogger(__name__)
+
+CHUNK = 50_000
+OPEN_COMPLAINT = [s for s in Complaint.Status.values if s not in ("closed", "rejected")]
+
+
+def period_of(day: datetime.date, months: int) -> str:
+    """The period a day belongs to: periods of `months` months starting in January."""
+    first = (day.month - 1) // months * months + 1
+    return f"{day.year}-{first:02d}"
+
+
+def review_thresholds(settings: ReviewSettings) -> dict:
+    return {
+        "a": str(settings.a_threshold),
+        "b": str(settings.b_threshold),
+        "at_risk_days": settings.at_risk_days,
+        "lost_days": settings.lost_days,
+        "growth_percent": settings.growth_percent,
+        "decline_percent": settings.decline_percent,
+    }
+
+
+def _sql(vendor: str) -> str:
+    return f"""
+INSERT INTO reports_reviewline (
+    review_id, guest_id, visits_12m, spend_12m, visits_prev, spend_prev, last_visit_at, open_complaints, tier, proposed_tier, move, growing, declining, at_risk, lost,
+    newly_lost, recovered, owner_id_at_review, proposed_followups, decision
+)
+SELECT %(review)s, s.id, s.visits_12m, s.spend_12m, s.visits_prev, s.spend_prev, s.last_visit_at, s.open_complaints, s.tier, s.proposed_tier,
+    CASE WHEN s.proposed_tier < s.tier THEN 'up' WHEN s.proposed_tier > s.tier THEN 'down' ELSE '' END,
+    s.growing, s.declining,
+    (s.tier IN ('A', 'B') AND NOT s.lost AND (s.declining OR s.silent OR s.open_complaints > 0)),
+    s.lost,
+    (s.lost AND %(has_previous)s AND NOT COALESCE(s.was_lost, FALSE)),
+    (NOT s.lost AND COALESCE(s.was_lost, FALSE)),
+    s.owner_id,
+    {_followups_expression(vendor)},
+    CASE WHEN s.proposed_tier <> s.tier
+           OR (s.lost AND s.tier IN ('A', 'B'))
+           OR (s.declining AND NOT s.lost)
+           OR (s.owner_id IS NULL AND (s.tier = 'A' OR s.proposed_tier = 'A'))
+         THEN 'pending' ELSE 'none' END
+FROM (
+    SELECT g.id, g.tier, g.owner_id,
+        COALESCE(v.last_visit, CASE WHEN g.last_visit_at < %(end)s THEN g.last_visit_at END) AS last_visit_at,
+        COALESCE(v.visits_12m, 0) AS visits_12m, COALESCE(v.spend_12m, 0) AS spend_12m,
+        COALESCE(v.visits_prev, 0) AS visits_prev, COALESCE(v.spend_prev, 0) AS spend_prev,
+        COALESCE(c.open_complaints, 0) AS open_complaints,
+        CASE WHEN COALESCE(v.spend_12m, 0) >= %(a)s THEN 'A'
+             WHEN COALESCE(v.spend_12m, 0) >= %(b)s THEN 'B' ELSE 'C' END AS proposed_tier,
+        COALESCE(v.spend_prev > 0 AND v.spend_12m >= v.spend_prev * %(grow)s
+                 OR v.spend_prev = 0 AND v.spend_12m >= %(b)s AND v.spend_12m > 0, FALSE) AS growing,
+        COALESCE(v.spend_prev > 0 AND v.spend_12m <= v.spend_prev * %(decline)s, FALSE) AS declining,
+        COALESCE(COALESCE(v.last_visit, CASE WHEN g.last_visit_at < %(end)s THEN g.last_visit_at END) < %(silent_before)s, FALSE) AS silent,
+        COALESCE(COALESCE(v.last_visit, CASE WHEN g.last_visit_at < %(end)s THEN g.last_visit_at END) < %(lost_before)s, FALSE) AS lost,
+        p.lost AS was_lost
+    FROM guests_guest g
+    LEFT JOIN (
+        SELECT guest_id,
+            SUM(CASE WHEN visited_at >= %(year_start)s THEN 1 ELSE 0 END) AS visits_12m,
+            SUM(CASE WHEN visited_at >= %(year_start)s THEN spend ELSE 0 END) AS spend_12m,
+            SUM(CASE WHEN visited_at < %(year_start)s THEN 1 ELSE 0 END) AS visits_prev,
+            SUM(CASE WHEN visited_at < %(year_start)s THEN spend ELSE 0 END) AS spend_prev,
+            MAX(visited_at) AS last_visit
+        FROM visits_visit
+        WHERE guest_id >= %(low)s AND guest_id < %(high)s
+          AND visited_at >= %(prev_start)s AND visited_at < %(end)s
+        GROUP BY guest_id
+    ) v ON v.guest_id = g.id
+    LEFT JOIN (
+        SELECT guest_id, COUNT(*) AS open_complaints FROM visits_complaint
+        WHERE guest_id >= %(low)s AND guest_id < %(high)s AND status IN ({", ".join(f"'{s}'" for s in OPEN_COMPLAINT)})
+        GROUP BY guest_id
+    ) c ON c.guest_id = g.id
+    LEFT JOIN reports_reviewline p ON p.review_id = %(previous)s AND p.guest_id = g.id
+    WHERE g.id >= %(low)s AND g.id < %(high)s AND g.anonymised_at IS NULL
+) s
+WHERE TRUE
+ON CONFLICT DO NOTHING
+"""
+
+
+def _followups_expression(vendor: str) -> str:
+    """Comma-separated follow-up kinds the review proposes for the guest."""
+    parts = (
+        "CASE WHEN s.lost AND s.tier IN ('A', 'B') THEN ',win_back' ELSE '' END",
+        "CASE WHEN s.declining AND NOT s.lost THEN ',check_in' ELSE '' END",
+        "CASE WHEN s.owner_id IS NULL AND (s.tier = 'A' OR s.proposed_tier = 'A') THEN ',owner' ELSE '' END",
+    )
+    return f"LTRIM({' || '.join(parts)}, ',')"
+
+
+def review_start(*, actor=None, today: datetime.date | None = None) -> tuple[Review, bool]:
+    """The review of the current period: created (and to be computed) or the one that exists.
+
+    One review per period: asking again returns the same review and changes nothing.
+    """
+    settings = ReviewSettings.current()
+    today = today or timezone.localdate()
+    period = period_of(today, settings.period_months)
+    previous = Review.objects.filter(period__lt=period, status=Review.Status.READY).order_by("-period").first()
+    review, created = Review.objects.get_or_create(
+        period=period,
+        defaults={
+            "as_of": today,
+            "previous": previous,
+            "thresholds": review_thresholds(settings),
+            "started_by": actor,
+        },
+    )
+    if not created and review.status == Review.Status.FAILED:
+        Review.objects.filter(pk=review.pk).update(status=Review.Status.QUEUED, error="")
+        review.refresh_from_db()
+        created = True
+    return review, created
+
+
+def review_compute(*, review_id: int) -> Review:
+    """Compute every guest's line in chunks; safe to call again (resumes, never duplicates)."""
+    with transaction.atomic():
+        review = Review.objects.select_for_update().get(pk=review_id)
+        if review.status == Review.Status.READY:
+            return review
+        bounds = Guest.objects.filter(anonymised_at__isnull=True).aggregate(
+            low=Min("id"), high=Max("id"), total=Count("id")
+        )
+        review.status = Review.Status.RUNNING
+        review.progress_total = bounds["total"]
+        review.save(update_fields=["status", "progress_total"])
+    try:
+        params = _parameters(review)
+        low, high = bounds["low"] or 0, (bounds["high"] or 0) + 1
+        for start in range(low, high, CHUNK):
+            with transaction.atomic():
+                with connection.cursor() as cursor:
+                    cursor.execute(_sql(connection.vendor), {**params, "low": start, "high": start + CHUNK})
+                done = ReviewLine.objects.filter(review=review).count() if start + CHUNK >= high else None
+                Review.objects.filter(pk=review.pk).update(
+                    progress_done=done if done is not None else _guests_below(start + CHUNK)
+                )
+        Review.objects.filter(pk=review.pk).update(status=Review.Status.READY, finished_at=timezone.now())
+    except Exception as error:
+        logger.exception("review %s failed", review.pk)
+        Review.objects.filter(pk=review.pk).update(status=Review.Status.FAILED, error=str(error)[:2000])
+        raise
+    review.refresh_from_db()
+    return review
+
+
+def _guests_below(high: int) -> int:
+    return Guest.objects.filter(anonymised_at__isnull=True, id__lt=high).count()
+
+
+def _parameters(review: Review) -> dict:
+    thresholds = review.thresholds
+    # SQLite compares a number with a text parameter (how Django sends Decimal there) as
+    # always smaller; PostgreSQL wants exact numerics.
+    number = Decimal if connection.vendor == "postgresql" else float
+    end = timezone.make_aware(datetime.datetime.combine(review.as_of + datetime.timedelta(days=1), datetime.time.min))
+    return {
+        "review": review.pk,
+        "previous": review.previous_id or 0,
+        "has_previous": review.previous_id is not None,
+        "a": number(Decimal(thresholds["a"])),
+        "b": number(Decimal(thresholds["b"])),
+        "grow": number(Decimal(100 + thresholds["growth_percent"]) / 100),
+        "decline": number(Decimal(100 - thresholds["decline_percent"]) / 100),
+        "end": end,
+        "year_start": end - datetime.timedelta(days=365),
+        "prev_start": end - datetime.timedelta(days=730),
+        "silent_before": end - datetime.timedelta(days=thresholds["at_risk_days"]),
+        "lost_before": end - datetime.timedelta(days=thresholds["lost_days"]),
+    }
+
+
+def review_changes(*, review: Review) -> dict:
+    """What changed since the previous review: newly lost, recovered, moved up or down."""
+    lines = ReviewLine.objects.filter(review=review)
+    return lines.aggregate(
+        newly_lost=Count("id", filter=Q(newly_lost=True)),
+        recovered=Count("id", filter=Q(recovered=True)),
+        up=Count("id", filter=Q(move="up")),
+        down=Count("id", filter=Q(move="down")),
+        growing=Count("id", filter=Q(growing=True)),
+        declining=Count("id", filter=Q(declining=True)),
+        at_risk=Count("id", filter=Q(at_risk=True)),
+        lost=Count("id", filter=Q(lost=True)),
+        pending=Count("id", filter=Q(decision="pending")),
+    )

@@ -1,0 +1,100 @@
+"""Writes of the archive review: a manager approves or rejects what it proposes."""
+
+import datetime
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from followups.models import Channel, FollowUp
+from guests.services import guest_update
+
+from .models import Review, ReviewLine
+
+FOLLOWUP_KINDS = {
+    "win_back": (FollowUp.Kind.WIN_BACK, Channel.VISIT),
+    "check_in": (FollowUp.Kind.CHECK_IN, Channel.CALL),
+    "owner": (FollowUp.Kind.OWNER, Channel.VISIT),
+}
+FOLLOWUP_WITHIN = datetime.timedelta(days=7)
+
+
+def tier_reason(line: ReviewLine) -> str:
+    """The proposed tier in words, with the thresholds the review ran with."""
+    thresholds = line.review.thresholds
+    spend = f"¥{line.spend_12m:,.0f}"
+    if line.proposed_tier == "A":
+        return _("12-month spend %(spend)s ≥ A threshold ¥%(a)s") % {
+            "spend": spend,
+            "a": f"{float(thresholds['a']):,.0f}",
+        }
+    if line.proposed_tier == "B":
+        return _("12-month spend %(spend)s ≥ B threshold ¥%(b)s, below A ¥%(a)s") % {
+            "spend": spend,
+            "b": f"{float(thresholds['b']):,.0f}",
+            "a": f"{float(thresholds['a']):,.0f}",
+        }
+    return _("12-month spend %(spend)s below B threshold ¥%(b)s") % {
+        "spend": spend,
+        "b": f"{float(thresholds['b']):,.0f}",
+    }
+
+
+def _check(actor):
+    if not actor.has_perm("reports.run_review"):
+        raise PermissionDenied(_("Only a manager may decide on the review's proposals."))
+
+
+@transaction.atomic
+def review_approve(*, actor, review: Review, line_ids) -> int:
+    """Apply the proposals: the tier (in the guest's history, with the review as reason) and the follow-ups."""
+    _check(actor)
+    lines = (
+        ReviewLine.objects.select_for_update(of=("self",))
+        .select_related("guest", "review")
+        .filter(review=review, pk__in=list(line_ids), decision=ReviewLine.Decision.PENDING)
+    )
+    now, approved = timezone.now(), 0
+    for line in lines:
+        guest = line.guest
+        if line.proposed_tier != line.tier and guest.tier == line.tier and not guest.is_anonymised:
+            reason = _("Review %(period)s: %(why)s") % {"period": review.period, "why": tier_reason(line)}
+            guest_update(guest=guest, actor=actor, fields={"tier": line.proposed_tier}, reason=reason)
+        _create_followups(line, actor, now)
+        line.decision, line.decided_by, line.decided_at = ReviewLine.Decision.APPROVED, actor, now
+        line.save(update_fields=["decision", "decided_by", "decided_at"])
+        approved += 1
+    return approved
+
+
+def _create_followups(line, actor, now):
+    kinds = [code for code in line.proposed_followups.split(",") if code in FOLLOWUP_KINDS]
+    followups = []
+    for code in kinds:
+        kind, channel = FOLLOWUP_KINDS[code]
+        followups.append(
+            FollowUp(
+                guest_id=line.guest_id,
+                kind=kind,
+                channel=channel,
+                due_on=timezone.localdate(now) + FOLLOWUP_WITHIN,
+                # An unowned guest's follow-ups go to the manager who approved, who finds an owner.
+                owner_id=line.guest.owner_id or actor.pk,
+                note=_("From review %(period)s") % {"period": line.review.period},
+                rule="review",
+                occasion=f"review:{line.review.period}:{code}",
+                created_by=actor,
+                created_at=now,
+            )
+        )
+    FollowUp.objects.bulk_create(followups, ignore_conflicts=True)
+
+
+@transaction.atomic
+def review_reject(*, actor, review: Review, line_ids) -> int:
+    """Nothing changes for the guest; the line records who said no and when."""
+    _check(actor)
+    return ReviewLine.objects.filter(review=review, pk__in=list(line_ids), decision=ReviewLine.Decision.PENDING).update(
+        decision=ReviewLine.Decision.REJECTED, decided_by=actor, decided_at=timezone.now()
+    )
