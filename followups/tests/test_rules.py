@@ -104,7 +104,8 @@ def test_wedding_and_company_anniversaries_each_get_a_greeting():
 def test_a_complaint_makes_its_answer_a_follow_up_due_within_24_hours(
     waiter, manager, django_capture_on_commit_callbacks
 ):
-    guest = GuestFactory(owner=manager)
+    with django_capture_on_commit_callbacks(execute=True):
+        guest = GuestFactory(owner=manager)
     with django_capture_on_commit_callbacks(execute=True):
         complaint = complaint_record(
             actor=waiter, guest=guest, fields={"category": "food", "description": "汤凉了", "severity": "medium"}

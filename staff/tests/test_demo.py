@@ -14,3 +14,7 @@ def test_demo_data_gives_one_user_per_role_and_is_loaded_once(capsys):
     assert sorted(u.groups.get().name for u in User.objects.all()) == ["admin", "front_desk", "manager", "waiter"]
     assert "keshi-demo-2026" in capsys.readouterr().out
     assert Guest.objects.exclude(name_pinyin="").count() == 25
+    from visits.models import Visit
+
+    assert Visit.objects.count() > 25  # a history that fits each tier
+    assert Guest.objects.filter(last_visit_at__isnull=False).exists()

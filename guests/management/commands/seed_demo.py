@@ -1,15 +1,22 @@
+import datetime
 import random
+from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 
+from crm.tasks import enqueue_suppressed
+from followups.rules import rules_run
 from guests.demo import GuestFaker
 from guests.models import Guest
 from guests.services import guest_create
 from staff import roles
 from staff.models import Outlet
+from visits.complaints import complaint_record
+from visits.services import visit_record
 
 DEMO_PASSWORD = "keshi-demo-2026"
 DEMO_USERS = (
@@ -45,12 +52,13 @@ class Command(BaseCommand):
         if Guest.objects.exists():
             self.stdout.write("Demo guests already loaded.")
         else:
-            self._guests(guests, users)
+            with enqueue_suppressed():  # the rules run once, over everyone, at the end
+                self._guests(guests, users, outlets)
         self.stdout.write(self.style.SUCCESS(f"Demo logins (password for all: {DEMO_PASSWORD}):"))
         for username, role, *_ in DEMO_USERS:
             self.stdout.write(f"  {username:<10} {roles.ROLE_LABELS[role]}")
 
-    def _guests(self, count, users):
+    def _guests(self, count, users, outlets):
         faker = GuestFaker(seed=7)
         rng = random.Random(7)
         managers = [users[roles.MANAGER], users[roles.ADMIN]]
@@ -64,5 +72,36 @@ class Command(BaseCommand):
                 fields["owner"] = rng.choice(managers)
             if i % 10 == 0:
                 fields["confidential_notes"] = "与某领导关系密切，安排座位需注意。"
-            guest_create(actor=users[roles.ADMIN], fields=fields)
-        self.stdout.write(f"Loaded {count} demo guests.")
+            guest = guest_create(actor=users[roles.ADMIN], fields=fields)
+            self._visits(guest, rng, users, outlets)
+        rules_run()
+        self.stdout.write(f"Loaded {count} demo guests, with their visits, complaints and follow-ups.")
+
+    def _visits(self, guest, rng, users, outlets):
+        """A history that fits the tier: A guests come often and spend much, C guests seldom."""
+        count, spend = {"A": (14, 3000), "B": (7, 1200), "C": (2, 400)}[guest.tier]
+        dishes = guest.dish_list or ["北京烤鸭", "白灼菜心"]
+        now = timezone.now()
+        for _ in range(rng.randint(0, count)):
+            party = rng.randint(1, 12)
+            visit = visit_record(
+                actor=users[roles.WAITER],
+                guest=guest,
+                fields={
+                    "outlet": rng.choice(outlets),
+                    "visited_at": now - datetime.timedelta(days=rng.randint(0, 700), hours=rng.randint(0, 8)),
+                    "meal_period": rng.choice(["lunch", "dinner", "dinner", "tea"]),
+                    "party_size": party,
+                    "dishes": "、".join(rng.sample(dishes, min(len(dishes), 2))),
+                    "drinks": guest.favourite_drinks,
+                    "spend": Decimal(rng.randint(spend // 2, spend * 2) * party).quantize(Decimal("0.01")),
+                    "payment_method": rng.choice(["card", "mobile", "account"]),
+                },
+            )
+            if rng.random() < 0.03:
+                complaint_record(
+                    actor=users[roles.WAITER],
+                    guest=guest,
+                    fields={"visit": visit, "category": rng.choice(["food", "service"]), "severity": "medium",
+                            "description": rng.choice(["上菜太慢，等了四十分钟。", "鱼不新鲜。", "包间空调太冷。"])},
+                )  # fmt: skip
