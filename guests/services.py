@@ -4,6 +4,7 @@ from collections.abc import Iterable
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -223,6 +224,7 @@ def guest_merge(*, keep: Guest, other: Guest, actor) -> Guest:
             )
             through.filter(**{source: other}).delete()
         elif model is not Guest or relation.field.name != "referred_by":
+            _drop_colliding(model, relation.field.name, keep=keep, other=other)
             model._default_manager.filter(**{relation.field.name: other}).update(**{relation.field.name: keep})
         else:
             Guest.objects.filter(referred_by=other).exclude(pk=keep.pk).update(referred_by=keep)
@@ -258,6 +260,21 @@ def guest_merge(*, keep: Guest, other: Guest, actor) -> Guest:
         details={"kept": keep.card_no, "merged": other_card},
     )
     return keep
+
+
+def _drop_colliding(model, field: str, *, keep: Guest, other: Guest) -> None:
+    """Rows of `other` that a unique constraint allows only once per guest (the same
+    follow-up occasion, greeting or review line) give way to those `keep` already has."""
+    for constraint in model._meta.constraints:
+        fields = getattr(constraint, "fields", ())
+        if not isinstance(constraint, models.UniqueConstraint) or field not in fields:
+            continue
+        rest = [name for name in fields if name != field]
+        kept = model._default_manager.filter(**{field: keep}, **{name: OuterRef(name) for name in rest})
+        colliding = model._default_manager.filter(**{field: other}).filter(Exists(kept))
+        if constraint.condition is not None:
+            colliding = colliding.filter(constraint.condition)
+        colliding.delete()
 
 
 class AnonymiseReason(models.TextChoices):

@@ -165,3 +165,14 @@ def test_the_database_itself_refuses_a_second_follow_up_for_the_same_rule_and_oc
     # Follow-ups people make are not limited.
     for _ in range(2):
         FollowUp.objects.create(guest=guest, kind=K.OTHER, due_on=today(), created_at=timezone.now())
+
+
+def test_merging_two_guests_keeps_one_follow_up_per_occasion(manager):
+    from guests.services import guest_merge
+
+    keep, other = GuestFactory(tier="A"), GuestFactory(tier="A", mobile="13800000010")
+    rules_run(today=D(2026, 9, 22))  # both get the Mid-Autumn greeting
+    FollowUp.objects.create(guest=other, kind=K.OTHER, due_on=today(), created_at=timezone.now(), note="送月饼")
+    guest_merge(keep=keep, other=other, actor=manager)
+    assert FollowUp.objects.filter(guest=keep, kind=K.HOLIDAY).count() == 1
+    assert FollowUp.objects.filter(guest=keep, kind=K.OTHER, note="送月饼").exists()
