@@ -106,7 +106,12 @@ class ComplaintForm(forms.ModelForm):
 
     def __init__(self, *args, guest, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["visit"].queryset = guest.visits.select_related("outlet").order_by("-visited_at")[:20]
+        # The latest 20 visits are offered; the queryset must stay filterable, as the
+        # field validates the choice with .get() on it (a sliced queryset cannot).
+        recent = guest.visits.order_by("-visited_at", "-id").values("pk")[:20]
+        self.fields["visit"].queryset = (
+            guest.visits.filter(pk__in=recent).select_related("outlet").order_by("-visited_at", "-id")
+        )
         self.fields["visit"].label_from_instance = lambda v: (
             f"{v.visited_at:%Y-%m-%d} {v.get_meal_period_display()} · {v.outlet}"
         )

@@ -182,3 +182,18 @@ def test_the_assignee_is_told_when_a_step_is_not_theirs(client_for, complaint, m
     assert response.status_code == 200 and "cannot follow" in response.content.decode()
     complaint.refresh_from_db()
     assert complaint.status == S.ASSIGNED
+
+
+def test_the_complaint_form_ties_the_complaint_to_one_of_the_guests_visits(client_for, waiter):
+    guest = GuestFactory()
+    dinner = record_visit(guest, waiter, days_ago=1)
+    for days in range(2, 25):
+        record_visit(guest, waiter, days_ago=days)
+    client = client_for(waiter)
+    url = reverse("visits:complaint_create", args=[guest.pk])
+    offered = client.get(url).context["form"].fields["visit"].queryset
+    assert offered.count() == 20 and offered.first() == dinner
+    response = client.post(url, {"category": "food", "severity": "high", "description": "鱼凉了", "visit": dinner.pk})
+    assert response.status_code == 302
+    complaint = Complaint.objects.get()
+    assert (complaint.visit, complaint.outlet_id) == (dinner, dinner.outlet_id)
