@@ -46,16 +46,29 @@ def main(argv=None) -> int:
         cursor.execute("TRUNCATE reports_reviewline, reports_review CASCADE")
     guests, visits = Guest.objects.count(), Visit.objects.count()
     chunks = []
-    original = engine._guests_below
+    original = engine.transaction.atomic
 
-    def timed_progress(high):
-        chunks.append(time.perf_counter())
-        return original(high)
+    class Timed:
+        """Notes when each chunk's transaction ends."""
 
-    engine._guests_below = timed_progress
+        def __init__(self, *args, **kwargs):
+            self.inner = original(*args, **kwargs)
+
+        def __enter__(self):
+            return self.inner.__enter__()
+
+        def __exit__(self, *exc):
+            result = self.inner.__exit__(*exc)
+            chunks.append(time.perf_counter())
+            return result
+
+    engine.transaction.atomic = Timed
     started = time.perf_counter()
     review, _created = engine.review_start()
-    review = engine.review_compute(review_id=review.pk)
+    try:
+        review = engine.review_compute(review_id=review.pk)
+    finally:
+        engine.transaction.atomic = original
     total = time.perf_counter() - started
     steps = [b - a for a, b in zip([started, *chunks], chunks, strict=False)]
     again_started = time.perf_counter()

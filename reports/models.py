@@ -100,8 +100,17 @@ class ReviewLine(models.Model):
         UP = "up", _("Moved up")
         DOWN = "down", _("Moved down")
 
-    review = models.ForeignKey(Review, verbose_name=_("review"), on_delete=models.CASCADE, related_name="lines")
-    guest = models.ForeignKey(Guest, verbose_name=_("guest"), on_delete=models.CASCADE, related_name="review_lines")
+    # Few indexes: a review writes a million of these rows at once. (review, guest) is the
+    # unique constraint's index, which also serves lookups by review.
+    review = models.ForeignKey(
+        Review, verbose_name=_("review"), on_delete=models.CASCADE, related_name="lines", db_index=False
+    )
+    # No database constraint: checking it locks every guest row the review writes a line
+    # for, which cost a third of a million-guest run. Guests are never deleted (they are
+    # anonymised), and a merge moves their lines through the ORM, so nothing can dangle.
+    guest = models.ForeignKey(
+        Guest, verbose_name=_("guest"), on_delete=models.CASCADE, related_name="review_lines", db_constraint=False
+    )
     visits_12m = models.PositiveIntegerField(_("visits, last 12 months"))
     spend_12m = models.DecimalField(_("spend, last 12 months"), max_digits=14, decimal_places=2)
     visits_prev = models.PositiveIntegerField(_("visits, 12 months before"))
@@ -128,6 +137,7 @@ class ReviewLine(models.Model):
         null=True,
         blank=True,
         related_name="+",
+        db_index=False,
     )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
 
@@ -136,10 +146,7 @@ class ReviewLine(models.Model):
         verbose_name = _("review line")
         verbose_name_plural = _("review lines")
         constraints = [models.UniqueConstraint(fields=["review", "guest"], name="review_line_once_per_guest")]
-        indexes = [
-            models.Index(fields=["review", "decision"], name="review_line_decision_idx"),
-            models.Index(fields=["guest", "review"], name="review_line_guest_idx"),
-        ]
+        indexes = [models.Index(fields=["review", "decision"], name="review_line_decision_idx")]
 
     def __str__(self):
         return f"{self.review} · {self.guest_id}"

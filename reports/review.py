@@ -79,18 +79,7 @@ FROM (
         COALESCE(COALESCE(v.last_visit, CASE WHEN g.last_visit_at < %(end)s THEN g.last_visit_at END) < %(lost_before)s, FALSE) AS lost,
         p.lost AS was_lost
     FROM guests_guest g
-    LEFT JOIN (
-        SELECT guest_id,
-            SUM(CASE WHEN visited_at >= %(year_start)s THEN 1 ELSE 0 END) AS visits_12m,
-            SUM(CASE WHEN visited_at >= %(year_start)s THEN spend ELSE 0 END) AS spend_12m,
-            SUM(CASE WHEN visited_at < %(year_start)s THEN 1 ELSE 0 END) AS visits_prev,
-            SUM(CASE WHEN visited_at < %(year_start)s THEN spend ELSE 0 END) AS spend_prev,
-            MAX(visited_at) AS last_visit
-        FROM visits_visit
-        WHERE guest_id >= %(low)s AND guest_id < %(high)s
-          AND visited_at >= %(prev_start)s AND visited_at < %(end)s
-        GROUP BY guest_id
-    ) v ON v.guest_id = g.id
+    LEFT JOIN review_visits v ON v.guest_id = g.id AND v.guest_id >= %(low)s AND v.guest_id < %(high)s
     LEFT JOIN (
         SELECT guest_id, COUNT(*) AS open_complaints FROM visits_complaint
         WHERE guest_id >= %(low)s AND guest_id < %(high)s AND status IN ({", ".join(f"'{s}'" for s in OPEN_COMPLAINT)})
@@ -101,6 +90,23 @@ FROM (
 ) s
 WHERE TRUE
 ON CONFLICT DO NOTHING
+"""
+
+
+# Visits are stored in the order they happen, so one guest's visits lie all over the
+# table: aggregating them chunk by chunk of guests would read the whole table once per
+# chunk. One pass groups two years of visits by guest into a temporary table first.
+VISITS_BY_GUEST = """
+CREATE TEMPORARY TABLE review_visits AS
+SELECT guest_id,
+    SUM(CASE WHEN visited_at >= %(year_start)s THEN 1 ELSE 0 END) AS visits_12m,
+    SUM(CASE WHEN visited_at >= %(year_start)s THEN spend ELSE 0 END) AS spend_12m,
+    SUM(CASE WHEN visited_at < %(year_start)s THEN 1 ELSE 0 END) AS visits_prev,
+    SUM(CASE WHEN visited_at < %(year_start)s THEN spend ELSE 0 END) AS spend_prev,
+    MAX(visited_at) AS last_visit
+FROM visits_visit
+WHERE visited_at >= %(prev_start)s AND visited_at < %(end)s
+GROUP BY guest_id
 """
 
 
@@ -154,25 +160,29 @@ def review_compute(*, review_id: int) -> Review:
     try:
         params = _parameters(review)
         low, high = bounds["low"] or 0, (bounds["high"] or 0) + 1
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TABLE IF EXISTS review_visits")
+            cursor.execute(VISITS_BY_GUEST, params)
+            cursor.execute("CREATE INDEX review_visits_guest ON review_visits (guest_id)")
+            if connection.vendor == "postgresql":
+                cursor.execute("ANALYZE review_visits")
+        done = ReviewLine.objects.filter(review=review).count()  # > 0 when resuming
+        statement = _sql(connection.vendor)
         for start in range(low, high, CHUNK):
             with transaction.atomic():
                 with connection.cursor() as cursor:
-                    cursor.execute(_sql(connection.vendor), {**params, "low": start, "high": start + CHUNK})
-                done = ReviewLine.objects.filter(review=review).count() if start + CHUNK >= high else None
-                Review.objects.filter(pk=review.pk).update(
-                    progress_done=done if done is not None else _guests_below(start + CHUNK)
-                )
+                    cursor.execute(statement, {**params, "low": start, "high": start + CHUNK})
+                    done += max(cursor.rowcount, 0)
+                Review.objects.filter(pk=review.pk).update(progress_done=done)
         Review.objects.filter(pk=review.pk).update(status=Review.Status.READY, finished_at=timezone.now())
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TABLE IF EXISTS review_visits")
     except Exception as error:
         logger.exception("review %s failed", review.pk)
         Review.objects.filter(pk=review.pk).update(status=Review.Status.FAILED, error=str(error)[:2000])
         raise
     review.refresh_from_db()
     return review
-
-
-def _guests_below(high: int) -> int:
-    return Guest.objects.filter(anonymised_at__isnull=True, id__lt=high).count()
 
 
 def _parameters(review: Review) -> dict:
