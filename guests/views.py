@@ -9,10 +9,12 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from followups.selectors import guest_open_followups
 from visits.selectors import guest_figures, guest_timeline
 
 from .forms import AnonymiseForm, GuestForm, GuestPreferencesForm, MergeForm, QuickAddForm, RelatedPeopleFormSet
 from .models import Guest
+from .rendering import guest_rows
 from .selectors import guest_duplicates, guest_history, guest_profile, guest_search
 from .services import guest_anonymise, guest_create, guest_merge, guest_quick_add, guest_update, related_people_save
 
@@ -26,7 +28,8 @@ def _wants_fragment(request) -> bool:
 @permission_required("guests.view_guest", raise_exception=True)
 def lookup(request):
     query = request.GET.get("q", "").strip()[:50]
-    context = {"query": query, "results": guest_search(query=query) if query else []}
+    results = list(guest_search(query=query)) if query else []
+    context = {"query": query, "results": results, "rows": guest_rows(results)}
     template = "partials/guest_results.html" if _wants_fragment(request) else "guests/lookup.html"
     response = render(request, template, context)
     patch_vary_headers(response, ["HX-Request"])
@@ -42,7 +45,8 @@ def profile(request, pk):
     history = guest_history(guest=guest) if request.user.has_perm("guests.view_guest_history") else None
     timeline = guest_timeline(guest=guest, page=request.GET.get("page"), actor=request.user)
     figures = guest_figures(guest=guest)
-    context = {"guest": guest, "history": history, "timeline": timeline, "figures": figures, "now": timezone.now()}
+    context = {"guest": guest, "history": history, "timeline": timeline, "figures": figures, "now": timezone.now(),
+               "open_followups": guest_open_followups(guest=guest), "today": timezone.localdate()}  # fmt: skip
     return render(request, "guests/profile.html", context)
 
 

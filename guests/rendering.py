@@ -1,0 +1,58 @@
+"""The lookup's result rows, rendered in Python.
+
+The lookup is the busiest request of the day, and Django's template engine spent more
+time on its 20 rows than PostgreSQL spent finding them (about 7 ms of a 13 ms request at
+a million guests). This renders the same markup with format_html, escaping every value.
+"""
+
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
+
+from .models import Guest
+
+
+def _row(guest, no_visit: str, url_prefix: str, tiers: dict):
+    name = (
+        format_html(' <span class="text-body-secondary fw-normal">{}</span>', guest.name)
+        if (guest.name and guest.name != guest.greeting)
+        else ""
+    )
+    company = guest.company + (f" · {guest.title}" if guest.title else "")
+    warning = ""
+    if guest.taboos or guest.allergies:
+        joined = "；".join(filter(None, [guest.taboos, guest.allergies]))
+        warning = format_html('<div class="small text-danger">⚠ {}</div>', joined)
+    mobile = f"{guest.mobile[:3]}****{guest.mobile[-4:]}" if guest.mobile else ""
+    seen = timezone.localtime(guest.last_visit_at).strftime("%Y-%m-%d") if guest.last_visit_at else no_visit
+    return (
+        f"{url_prefix}{guest.pk}/",
+        guest.tier.lower(),
+        tiers.get(guest.tier, guest.tier),
+        guest.tier,
+        guest.greeting,
+        name,
+        company,
+        warning,
+        mobile,
+        seen,
+    )
+
+
+ROW = (
+    '<a class="list-group-item list-group-item-action d-flex gap-3 align-items-start guest-row" href="{}">'
+    '<span class="badge tier tier-{}" title="{}">{}</span>'
+    '<div class="flex-grow-1"><div class="fw-semibold">{}{}</div>'
+    '<div class="small text-body-secondary">{}</div>{}</div>'
+    '<div class="text-end small text-nowrap"><div class="font-monospace">{}</div>'
+    '<div class="text-body-secondary">{}</div></div></a>'
+)
+
+
+def guest_rows(results) -> SafeString:
+    no_visit = _("no visit yet")
+    url_prefix = reverse("guests:profile", args=[0])[: -len("0/")]
+    tiers = {value: str(label) for value, label in Guest.Tier.choices}
+    return format_html_join("\n", ROW, (_row(guest, no_visit, url_prefix, tiers) for guest in results))
