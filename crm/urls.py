@@ -16,5 +16,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("guests.urls")),
     path("", include("visits.urls")),
+    path("", include("followups.urls")),
     path("review/", include("reports.review_urls")),
 ]

@@ -81,39 +81,53 @@ def visit_suggestions(*, guest: Guest, outlet_id: int | None, recent: int = 200,
 
 
 def guest_timeline(*, guest: Guest, page, actor, per_page: int = 10):
-    """Visits and complaints of the guest, newest first, one page at a time, in four queries at most.
+    """Visits, complaints and finished follow-ups of the guest, newest first, one page at a time,
+    in five queries at most.
 
-    Each visit is marked if this user may correct it.
+    Each item says what it is in `entry` ("visit", "complaint" or "followup"); each visit is
+    marked if this user may correct it.
     """
     from django.core.paginator import Paginator
     from django.db.models import CharField, F, Value
 
+    from followups.models import FollowUp
+
     from .models import Complaint
     from .services import visit_can_correct
 
-    def entries(model, at):
+    def entries(model, at, **conditions):
         return (
-            model.objects.filter(guest=guest)
-            .annotate(kind=Value(model._meta.model_name, output_field=CharField()), at=F(at))
+            model.objects.filter(guest=guest, **conditions)
+            # Not "kind": follow-ups have a field of that name.
+            .annotate(entry=Value(model._meta.model_name, output_field=CharField()), at=F(at))
             .order_by()
-            .values_list("id", "kind", "at")
+            .values_list("id", "entry", "at")
         )
 
-    combined = entries(Visit, "visited_at").union(entries(Complaint, "received_at"), all=True).order_by("-at", "-id")
+    combined = (
+        entries(Visit, "visited_at")
+        .union(
+            entries(Complaint, "received_at"), entries(FollowUp, "completed_at", completed_at__isnull=False), all=True
+        )
+        .order_by("-at", "-id")
+    )
     timeline = Paginator(combined, per_page).get_page(page)
-    wanted = {"visit": [], "complaint": []}
+    wanted = {"visit": [], "complaint": [], "followup": []}
     for pk, kind, _at in timeline.object_list:
         wanted[kind].append(pk)
     visits = Visit.objects.select_related("outlet", "room", "served_by").in_bulk(wanted["visit"])
     complaints = Complaint.objects.in_bulk(wanted["complaint"])
+    followups = FollowUp.objects.select_related("completed_by").in_bulk(wanted["followup"])
     items = []
     for pk, kind, _at in timeline.object_list:
         if kind == "visit":
             item = visits[pk]
             item.correctable = visit_can_correct(actor=actor, visit=item)
-        else:
+        elif kind == "complaint":
             item = complaints[pk]
-        item.kind = kind
+        else:
+            item = followups[pk]
+        item.entry = kind
         items.append(item)
     timeline.object_list = items
     return timeline

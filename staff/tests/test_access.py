@@ -16,6 +16,8 @@ ALL_STAFF = dict(front_desk=OK, waiter=OK, manager=OK, admin_user=OK)
 NOT_WAITER = dict(front_desk=OK, waiter=FORBIDDEN, manager=OK, admin_user=OK)
 # POST-only pages: GET is refused with 405 once the permission check has passed.
 MANAGERS_POST_ONLY = dict(front_desk=FORBIDDEN, waiter=FORBIDDEN, manager=405, admin_user=405)
+# POST-only pages every member of staff may use; who may act on which record is the service's rule.
+ALL_STAFF_POST_ONLY = dict(front_desk=405, waiter=405, manager=405, admin_user=405)
 
 # url name → expected status per role; anonymous users are sent to the login page.
 EXPECTED = {
@@ -40,6 +42,13 @@ EXPECTED = {
     "review:detail": MANAGERS_ONLY,
     "review:progress": MANAGERS_ONLY,
     "review:decide": MANAGERS_POST_ONLY,
+    "followups:mine": ALL_STAFF,
+    "followups:team": MANAGERS_ONLY,
+    "followups:create": ALL_STAFF,
+    "followups:done": ALL_STAFF_POST_ONLY,
+    "followups:skip": ALL_STAFF_POST_ONLY,
+    "followups:reschedule": ALL_STAFF_POST_ONLY,
+    "followups:reassign": ALL_STAFF_POST_ONLY,
 }
 # Reached without logging in, on purpose.
 PUBLIC = {"login", "set_language"}
@@ -64,6 +73,7 @@ def test_every_url_pattern_is_in_the_role_matrix():
 @pytest.fixture
 def objects(manager):
     """One of each record a URL can point at, keyed by the app of the URL."""
+    from followups.tests.factories import followup
     from visits.complaints import complaint_record
     from visits.tests.factories import record_visit
 
@@ -73,7 +83,7 @@ def objects(manager):
 
     review = Review.objects.create(period="2026-11", as_of="2026-11-22", status="ready")
     return {"guests": guest, "visits": record_visit(guest, manager), "guest": guest, "visits:complaint": complaint,
-            "review": review}  # fmt: skip
+            "review": review, "followups": followup(guest, manager)}  # fmt: skip
 
 
 def url_for(name, pattern, objects):

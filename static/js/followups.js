@@ -1,0 +1,9 @@
+// A refused or invalid action answers with the row and its message (403, 422): show it in
+// place, as htmx would not swap an error response by itself.
+document.body.addEventListener("htmx:beforeSwap", function (event) {
+  var status = event.detail.xhr.status;
+  if ((status === 403 || status === 422) && event.detail.elt.closest("[data-followups]")) {
+    event.detail.shouldSwap = true;
+    event.detail.isError = false;
+  }
+});
