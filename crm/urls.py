@@ -18,4 +18,5 @@ urlpatterns = [
     path("", include("visits.urls")),
     path("", include("followups.urls")),
     path("review/", include("reports.review_urls")),
+    path("reports/", include("reports.urls")),
 ]

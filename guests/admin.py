@@ -2,7 +2,7 @@ from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from .forms import GuestAdminForm
-from .models import Guest, RelatedPerson, Tag
+from .models import CardTransfer, Guest, RelatedPerson, Tag
 from .services import guest_create, guest_update
 
 
@@ -47,3 +47,21 @@ class GuestAdmin(SimpleHistoryAdmin):
         form.instance.tags.set(form.cleaned_data.get("tags", []))
         for formset in formsets:
             self.save_formset(request, form, formset, change=change)
+
+
+@admin.register(CardTransfer)
+class CardTransferAdmin(admin.ModelAdmin):
+    """The log of card and register imports and exports: read only, written by guests.cards.services."""
+
+    list_display = ("at", "kind", "status", "actor", "description", "file_name", "guest_count")
+    list_filter = ("kind", "status")
+    exclude = ("data",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

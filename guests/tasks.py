@@ -18,3 +18,21 @@ def refresh_search_keys(first_id: int | None = None, last_id: int | None = None)
     for start in range(low, high + 1, CHUNK):
         changed += guest_refresh_search_keys(guest_ids=range(start, min(start + CHUNK, high + 1)))
     return changed
+
+
+@shared_task(acks_late=True, time_limit=1800, soft_time_limit=1700)
+def check_card_import(transfer_id: int) -> str | None:
+    """The dry run of an uploaded card or register file; a second delivery finds it claimed."""
+    from .cards.services import card_import_check
+
+    transfer = card_import_check(transfer_id=transfer_id)
+    return transfer.status if transfer else None
+
+
+@shared_task(acks_late=True, time_limit=3600, soft_time_limit=3500)
+def run_card_import(transfer_id: int) -> str | None:
+    """Write a checked file, all or nothing; a second delivery finds it claimed."""
+    from .cards.services import card_import_run
+
+    transfer = card_import_run(transfer_id=transfer_id)
+    return transfer.status if transfer else None

@@ -1,19 +1,32 @@
+import tempfile
+
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from followups.selectors import guest_open_followups
 from visits.selectors import guest_figures, guest_timeline
 
+from .cards.forms import CardExportFilter, CardImportForm
+from .cards.safety import Refused
+from .cards.services import (
+    card_export,
+    card_import_confirm,
+    card_import_upload,
+    card_template_export,
+    cards_export,
+    register_export,
+    transfer_progress,
+)
 from .forms import AnonymiseForm, GuestForm, GuestPreferencesForm, MergeForm, QuickAddForm, RelatedPeopleFormSet
-from .models import Guest
+from .models import CardTransfer, Guest
 from .rendering import guest_rows
 from .selectors import guest_duplicates, guest_history, guest_profile, guest_search
 from .services import guest_anonymise, guest_create, guest_merge, guest_quick_add, guest_update, related_people_save
@@ -155,3 +168,100 @@ def anonymise(request, pk):
         messages.success(request, _("Card %(card)s was anonymised.") % {"card": guest.card_no})
         return redirect("guests:profile", pk=guest.pk)
     return render(request, "guests/anonymise.html", {"form": form, "guest": guest})
+
+
+# ---- the card and the register in Excel (guests.cards) ----------------------------------
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+IMPORT_ARCHIVE = "guests.import_archive"
+
+
+def _xlsx_response(workbook, filename):
+    out = tempfile.TemporaryFile()
+    workbook.save(out)
+    out.seek(0)
+    return FileResponse(out, as_attachment=True, filename=filename, content_type=XLSX)
+
+
+@require_GET
+def card_template(request):
+    """The blank card, for outlets that still fill cards on paper or in Excel; anyone logged in."""
+    return _xlsx_response(card_template_export(actor=request.user), "客户信息卡-空白.xlsx")
+
+
+@permission_required("guests.export_card", raise_exception=True)
+@require_GET
+def card_download(request, pk):
+    guest = get_object_or_404(Guest, pk=pk, anonymised_at__isnull=True)
+    return _xlsx_response(card_export(actor=request.user, guest=guest), f"客户信息卡-{guest.card_no}.xlsx")
+
+
+@permission_required("guests.export_archive", raise_exception=True)
+@require_GET
+def cards_download(request):
+    filterset = CardExportFilter(request.GET or None, queryset=Guest.objects.filter(anonymised_at__isnull=True))
+    if "download" in request.GET and filterset.is_valid():
+        try:
+            workbook = cards_export(actor=request.user, guests=filterset.qs.order_by("card_no"),
+                                    description=filterset.describe())  # fmt: skip
+        except Refused as refused:
+            messages.error(request, refused.message)
+        else:
+            return _xlsx_response(workbook, f"客户信息卡-{timezone.localdate():%Y%m%d}.xlsx")
+    return render(request, "cards/export.html", {"filter": filterset})
+
+
+@permission_required("guests.export_archive", raise_exception=True)
+@require_GET
+def register_download(request):
+    out = tempfile.TemporaryFile()  # written in write-only mode, then streamed from disk
+    register_export(actor=request.user, out=out)
+    out.seek(0)
+    return FileResponse(out, as_attachment=True, filename=f"客史档案-{timezone.localdate():%Y%m%d}.xlsx",
+                        content_type=XLSX)  # fmt: skip
+
+
+@permission_required(IMPORT_ARCHIVE, raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def card_import(request):
+    form = CardImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        transfer = card_import_upload(actor=request.user, upload=form.cleaned_data["file"])
+        return redirect("guests:card_transfer", pk=transfer.pk)
+    transfers = CardTransfer.objects.select_related("actor").defer("data")[:20]
+    return render(request, "cards/import.html", {"form": form, "transfers": transfers})
+
+
+def _transfer(pk):
+    return get_object_or_404(CardTransfer.objects.defer("data"), pk=pk, kind=CardTransfer.Kind.IMPORT)
+
+
+@permission_required(IMPORT_ARCHIVE, raise_exception=True)
+@require_GET
+def card_transfer(request, pk):
+    transfer = _transfer(pk)
+    done, total = transfer_progress(transfer)
+    return render(request, "cards/transfer.html", {"transfer": transfer, "done": done, "total": total})
+
+
+@permission_required(IMPORT_ARCHIVE, raise_exception=True)
+@require_GET
+def card_transfer_progress(request, pk):
+    """The progress bar, polled by htmx; when the check or the import has finished the page reloads."""
+    transfer = _transfer(pk)
+    done, total = transfer_progress(transfer)
+    response = render(request, "cards/transfer_progress.html", {"transfer": transfer, "done": done, "total": total})
+    if not transfer.in_progress:
+        response["HX-Refresh"] = "true"
+    return response
+
+
+@permission_required(IMPORT_ARCHIVE, raise_exception=True)
+@require_POST
+def card_transfer_confirm(request, pk):
+    transfer = _transfer(pk)
+    if card_import_confirm(actor=request.user, transfer=transfer):
+        messages.success(request, _("The import has started."))
+    else:
+        messages.info(request, _("This file is not waiting to be imported."))
+    return redirect("guests:card_transfer", pk=transfer.pk)

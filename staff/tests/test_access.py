@@ -14,6 +14,8 @@ OK, FORBIDDEN, TO_LOGIN = 200, 403, "login"
 MANAGERS_ONLY = dict(front_desk=FORBIDDEN, waiter=FORBIDDEN, manager=OK, admin_user=OK)
 ALL_STAFF = dict(front_desk=OK, waiter=OK, manager=OK, admin_user=OK)
 NOT_WAITER = dict(front_desk=OK, waiter=FORBIDDEN, manager=OK, admin_user=OK)
+ADMINS_ONLY = dict(front_desk=FORBIDDEN, waiter=FORBIDDEN, manager=FORBIDDEN, admin_user=OK)
+ADMINS_POST_ONLY = dict(front_desk=FORBIDDEN, waiter=FORBIDDEN, manager=FORBIDDEN, admin_user=405)
 # POST-only pages: GET is refused with 405 once the permission check has passed.
 MANAGERS_POST_ONLY = dict(front_desk=FORBIDDEN, waiter=FORBIDDEN, manager=405, admin_user=405)
 # POST-only pages every member of staff may use; who may act on which record is the service's rule.
@@ -29,6 +31,14 @@ EXPECTED = {
     "guests:history": MANAGERS_ONLY,
     "guests:merge": MANAGERS_ONLY,
     "guests:anonymise": MANAGERS_ONLY,
+    "guests:card_template": ALL_STAFF,
+    "guests:card_download": MANAGERS_ONLY,
+    "guests:cards_export": ADMINS_ONLY,
+    "guests:register_export": ADMINS_ONLY,
+    "guests:card_import": ADMINS_ONLY,
+    "guests:card_transfer": ADMINS_ONLY,
+    "guests:card_transfer_progress": ADMINS_ONLY,
+    "guests:card_transfer_confirm": ADMINS_POST_ONLY,
     "visits:create": ALL_STAFF,
     # A visit logged by a manager: only managers may correct it.
     "visits:edit": MANAGERS_ONLY,
@@ -49,7 +59,18 @@ EXPECTED = {
     "followups:skip": ALL_STAFF_POST_ONLY,
     "followups:reschedule": ALL_STAFF_POST_ONLY,
     "followups:reassign": ALL_STAFF_POST_ONLY,
+    "reports:index": MANAGERS_ONLY,
+    "reports:vip": MANAGERS_ONLY,
+    "reports:at_risk": MANAGERS_ONLY,
+    "reports:birthdays": MANAGERS_ONLY,
+    "reports:top_spenders": MANAGERS_ONLY,
+    "reports:developed": MANAGERS_ONLY,
+    "reports:complaints": MANAGERS_ONLY,
+    "reports:meal_weekday": MANAGERS_ONLY,
+    "reports:spend_by_tier": MANAGERS_ONLY,
 }
+# Excel downloads of the reports: the same pages with ?format=xlsx, the same roles.
+DOWNLOADS = [name for name in EXPECTED if name.startswith("reports:") and name != "reports:index"]
 # Reached without logging in, on purpose.
 PUBLIC = {"login", "set_language"}
 
@@ -82,8 +103,12 @@ def objects(manager):
     from reports.models import Review
 
     review = Review.objects.create(period="2026-11", as_of="2026-11-22", status="ready")
-    return {"guests": guest, "visits": record_visit(guest, manager), "guest": guest, "visits:complaint": complaint,
-            "review": review, "followups": followup(guest, manager)}  # fmt: skip
+    from guests.models import CardTransfer
+
+    transfer = CardTransfer.objects.create(kind="import", status="checked", actor=manager, file_name="cards.xlsx")
+    return {"guests:card_transfer": transfer, "guests:card_transfer_progress": transfer,
+            "guests:card_transfer_confirm": transfer, "guests": guest, "visits": record_visit(guest, manager), "guest": guest, "visits:complaint": complaint,
+            "review": review, "followups": followup(guest, manager), "reports": review}  # fmt: skip
 
 
 def url_for(name, pattern, objects):
@@ -103,6 +128,20 @@ def test_role_matrix(request, client, objects, role, name):
         assert response.status_code == 302 and response.url.startswith(reverse("login"))
     else:
         assert response.status_code == EXPECTED[name][role]
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("name", DOWNLOADS)
+def test_report_downloads_follow_the_role_matrix(request, client, objects, role, name):
+    if role != "anonymous":
+        client.force_login(request.getfixturevalue(role), backend="staff.backends.CachedPermissionBackend")
+    response = client.get(reverse(name), {"format": "xlsx"})
+    if role == "anonymous":
+        assert response.status_code == 302 and response.url.startswith(reverse("login"))
+    else:
+        assert response.status_code == EXPECTED[name][role]
+        if response.status_code == OK:
+            assert response["Content-Type"].startswith("application/vnd.openxmlformats")
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))

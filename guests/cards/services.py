@@ -1,0 +1,267 @@
+"""The business actions on cards: every export is logged, every import is checked whole,
+then written all or nothing through the same guest services the pages use."""
+
+import logging
+
+from django.contrib.auth import get_user_model
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from crm.tasks import enqueue, enqueue_suppressed
+
+from ..models import CardTransfer, Guest
+from ..services import guest_create, guest_update, related_person_add
+from .export import card_guests, cards_workbook, write_register
+from .importer import CREATE, UNCHANGED, UPDATE, Plan, plan_import
+from .safety import Refused, limit
+
+logger = logging.getLogger(__name__)
+
+MAX_CARDS_PER_WORKBOOK = 500
+PREVIEW_ROWS = 200
+MAX_PROBLEMS = 1000
+PROGRESS_EVERY = 200
+
+EXPORT_CARD = "guests.export_card"
+EXPORT_ARCHIVE = "guests.export_archive"
+IMPORT_ARCHIVE = "guests.import_archive"
+
+
+def _require(actor, perm: str) -> None:
+    if not actor.has_perm(perm):
+        raise PermissionDenied(_("You may not import or export these cards."))
+
+
+def transfer_log(*, actor, kind: str, description: str, guest_count: int, file_name: str = "") -> CardTransfer:
+    return CardTransfer.objects.create(
+        kind=kind, actor=actor, description=description[:200], guest_count=guest_count, file_name=file_name[:200],
+        finished_at=timezone.now(),
+    )  # fmt: skip
+
+
+def card_template_export(*, actor):
+    """The blank card; anyone logged in may print it for an outlet without a tablet."""
+    workbook = cards_workbook([], confidential=actor.has_perm("guests.view_confidential"))
+    transfer_log(actor=actor, kind=CardTransfer.Kind.TEMPLATE, description=_("Blank card template"), guest_count=0)
+    return workbook
+
+
+def card_export(*, actor, guest: Guest):
+    _require(actor, EXPORT_CARD)
+    guest = card_guests(Guest.objects.filter(pk=guest.pk)).get()
+    workbook = cards_workbook([guest], confidential=actor.has_perm("guests.view_confidential"))
+    transfer_log(actor=actor, kind=CardTransfer.Kind.CARD, description=guest.card_no, guest_count=1)
+    return workbook
+
+
+def cards_export(*, actor, guests, description: str):
+    """Many cards, one sheet each; refused past MAX_CARDS_PER_WORKBOOK (the register is for the whole archive)."""
+    _require(actor, EXPORT_ARCHIVE)
+    count = guests.count()
+    if not count:
+        raise Refused(_("No guest matches this filter."))
+    if count > MAX_CARDS_PER_WORKBOOK:
+        raise Refused(
+            _("%(count)s guests match: one workbook holds at most %(limit)s cards. Narrow the filter or export "
+              "the register.") % {"count": count, "limit": MAX_CARDS_PER_WORKBOOK}
+        )  # fmt: skip
+    workbook = cards_workbook(card_guests(guests), confidential=actor.has_perm("guests.view_confidential"))
+    transfer_log(actor=actor, kind=CardTransfer.Kind.CARDS, description=description, guest_count=count)
+    return workbook
+
+
+def register_export(*, actor, out) -> int:
+    _require(actor, EXPORT_ARCHIVE)
+    count = write_register(out, confidential=actor.has_perm("guests.view_confidential"))
+    transfer_log(actor=actor, kind=CardTransfer.Kind.REGISTER, description=_("Whole archive"), guest_count=count)
+    return count
+
+
+# ---- import ------------------------------------------------------------------------
+
+
+def card_import_upload(*, actor, upload) -> CardTransfer:
+    """Keep the uploaded file on its log row and queue the check (the dry run)."""
+    from ..tasks import check_card_import
+
+    _require(actor, IMPORT_ARCHIVE)
+    maximum = limit("KESHI_IMPORT_MAX_BYTES")
+    transfer = CardTransfer(
+        kind=CardTransfer.Kind.IMPORT, actor=actor, file_name=(upload.name or "")[:200], file_size=upload.size or 0,
+        language=translation.get_language() or "", status=CardTransfer.Status.QUEUED,
+    )  # fmt: skip
+    if upload.size and upload.size > maximum:
+        transfer.status = CardTransfer.Status.REFUSED
+        transfer.finished_at = timezone.now()
+        transfer.result = {"refused": _("The file is %(size)s MB; the largest file accepted is %(limit)s MB. Split "
+                                        "it into smaller files.") % {"size": f"{upload.size / 2**20:.1f}",
+                                                                    "limit": f"{maximum / 2**20:.1f}"}}  # fmt: skip
+        transfer.save()
+        return transfer
+    transfer.data = b"".join(upload.chunks())
+    transfer.save()
+    enqueue(check_card_import, transfer.pk)
+    return transfer
+
+
+def _claim(transfer_id: int, before: str, after: str) -> CardTransfer | None:
+    """Move the transfer from one status to the next; None when another worker already did."""
+    if not CardTransfer.objects.filter(pk=transfer_id, status=before).update(status=after):
+        return None
+    return CardTransfer.objects.select_related("actor").get(pk=transfer_id)
+
+
+def _progress_key(transfer_id: int) -> str:
+    return f"card-transfer:{transfer_id}:written"
+
+
+def transfer_progress(transfer: CardTransfer) -> tuple[int, int]:
+    """Rows done and to do; the write phase runs in one transaction, so it reports through the cache."""
+    if transfer.status == CardTransfer.Status.IMPORTING:
+        return cache.get(_progress_key(transfer.pk), 0), transfer.progress_total
+    return transfer.progress_done, transfer.progress_total
+
+
+def _plan(transfer: CardTransfer) -> Plan | str:
+    def progress(done, total):
+        CardTransfer.objects.filter(pk=transfer.pk).update(progress_done=done, progress_total=total)
+
+    try:
+        return plan_import(bytes(transfer.data or b""), actor=transfer.actor, progress=progress)
+    except Refused as refused:
+        return refused.message
+
+
+def _counts(plan: Plan) -> dict:
+    return {"created": plan.count(CREATE), "updated": plan.count(UPDATE), "unchanged": plan.count(UNCHANGED)}
+
+
+def _refuse(transfer: CardTransfer, plan: Plan | str) -> None:
+    if isinstance(plan, str):
+        result = {"refused": plan}
+    else:
+        result = {"problems": [p.as_dict() for p in plan.problems[:MAX_PROBLEMS]], "problem_count": len(plan.problems)}
+    transfer.status, transfer.finished_at, transfer.result = CardTransfer.Status.REFUSED, timezone.now(), result
+    transfer.data = None  # a refused file is uploaded again once corrected; its personal data is not kept
+    transfer.save(update_fields=["status", "finished_at", "result", "data"])
+
+
+def card_import_check(*, transfer_id: int) -> CardTransfer | None:
+    """The dry run: check the whole file and record what importing it would create and update."""
+    transfer = _claim(transfer_id, CardTransfer.Status.QUEUED, CardTransfer.Status.CHECKING)
+    if transfer is None:
+        return None
+    with translation.override(transfer.language or None):
+        plan = _plan(transfer)
+        if isinstance(plan, str) or plan.problems:
+            _refuse(transfer, plan)
+            return transfer
+        preview = [a.summary() for a in plan.actions if a.kind != UNCHANGED][:PREVIEW_ROWS]
+        total = len(plan.actions)
+    transfer.status, transfer.progress_done, transfer.progress_total = CardTransfer.Status.CHECKED, total, total
+    transfer.result = _counts(plan) | {"preview": preview}
+    transfer.save(update_fields=["status", "progress_done", "progress_total", "result"])
+    return transfer
+
+
+def card_import_confirm(*, actor, transfer: CardTransfer) -> bool:
+    """The one click after the dry run; False when the transfer is not waiting for it."""
+    from ..tasks import run_card_import
+
+    _require(actor, IMPORT_ARCHIVE)
+    if not CardTransfer.objects.filter(pk=transfer.pk, status=CardTransfer.Status.CHECKED).update(
+        status=CardTransfer.Status.IMPORT_QUEUED
+    ):
+        return False
+    enqueue(run_card_import, transfer.pk)
+    return True
+
+
+def card_import_run(*, transfer_id: int) -> CardTransfer | None:
+    """Check the file again (the archive may have changed since the dry run), then write it all or nothing."""
+    transfer = _claim(transfer_id, CardTransfer.Status.IMPORT_QUEUED, CardTransfer.Status.IMPORTING)
+    if transfer is None:
+        return None
+    with translation.override(transfer.language or None):
+        plan = _plan(transfer)
+        if isinstance(plan, str) or plan.problems:
+            _refuse(transfer, plan)
+            return transfer
+        CardTransfer.objects.filter(pk=transfer.pk).update(progress_done=0, progress_total=len(plan.actions))
+        transfer.progress_total = len(plan.actions)
+        reason = _("Imported from %(file)s") % {"file": transfer.file_name}
+        try:
+            created = _apply(plan, actor=transfer.actor, reason=reason, transfer_id=transfer.pk)
+        except Exception as error:  # nothing was written: report it on the page rather than lose it in a log
+            logger.exception("card import %s failed", transfer.pk)
+            transfer.status, transfer.finished_at = CardTransfer.Status.FAILED, timezone.now()
+            transfer.result = {"error": _("The import stopped and nothing was saved: %(error)s") % {"error": error}}
+            transfer.save(update_fields=["status", "finished_at", "result"])
+            return transfer
+    counts = _counts(plan)
+    transfer.status, transfer.finished_at, transfer.data = CardTransfer.Status.DONE, timezone.now(), None
+    transfer.progress_done = transfer.progress_total
+    transfer.guest_count = counts["created"] + counts["updated"]
+    transfer.result = counts
+    transfer.save(update_fields=["status", "finished_at", "data", "progress_done", "guest_count", "result"])
+    cache.delete(_progress_key(transfer.pk))
+    _run_followup_rules(created)
+    return transfer
+
+
+def _service_fields(fields: dict) -> dict:
+    """The plan names resolved references by id; the guest services take objects."""
+    fields = dict(fields)
+    if "owner_id" in fields:
+        owner_id = fields.pop("owner_id")
+        fields["owner"] = get_user_model()(pk=owner_id) if owner_id else None
+    if "referred_by_id" in fields:
+        referred_id = fields.pop("referred_by_id")
+        fields["referred_by"] = Guest(pk=referred_id) if referred_id else None
+    return fields
+
+
+def _apply(plan: Plan, *, actor, reason: str, transfer_id: int) -> list[int]:
+    created = []
+    with transaction.atomic(), enqueue_suppressed():
+        for done, action in enumerate(plan.actions, 1):
+            if action.kind == CREATE:
+                guest = guest_create(actor=actor, fields=_service_fields(action.fields),
+                                     related_people=action.people or ())  # fmt: skip
+                created.append(guest.pk)
+            elif action.kind == UPDATE:
+                guest = Guest(pk=action.guest_id)
+                if action.fields:
+                    guest = guest_update(guest=guest, actor=actor, fields=_service_fields(action.fields), reason=reason)
+                if action.people is not None:
+                    related_people_replace(guest=guest, actor=actor, people=action.people)
+            if done % PROGRESS_EVERY == 0:
+                cache.set(_progress_key(transfer_id), done, 3600)
+    return created
+
+
+@transaction.atomic
+def related_people_replace(*, guest: Guest, actor, people: list[dict]) -> None:
+    """The card's related-people table is the whole list: rows not on it are removed."""
+    if actor is not None and not actor.has_perm("guests.change_guest"):
+        raise PermissionDenied(_("You may only note the guest's preferences."))
+    for person in guest.related_people.all():
+        person._history_user = actor
+        person.delete()
+    for person in people:
+        related_person_add(guest=guest, actor=actor, **person)
+
+
+def _run_followup_rules(guest_ids: list[int]) -> None:
+    """New guests get their thank-you follow-ups now rather than at the next hourly run."""
+    if not guest_ids:
+        return
+    from followups.rules import rules_run
+
+    try:
+        rules_run(guest_ids=guest_ids)
+    except Exception:  # the hourly run does the same work; an import must not fail for it
+        logger.exception("follow-up rules after card import failed; the hourly run will catch up")

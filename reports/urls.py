@@ -1,0 +1,17 @@
+from django.urls import path
+
+from . import views
+
+app_name = "reports"
+
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("vip/", views.report_page, {"slug": "vip"}, name="vip"),
+    path("at-risk/", views.report_page, {"slug": "at-risk"}, name="at_risk"),
+    path("birthdays/", views.report_page, {"slug": "birthdays"}, name="birthdays"),
+    path("top-spenders/", views.report_page, {"slug": "top-spenders"}, name="top_spenders"),
+    path("developed/", views.report_page, {"slug": "developed"}, name="developed"),
+    path("complaints/", views.report_page, {"slug": "complaints"}, name="complaints"),
+    path("meal-weekday/", views.report_page, {"slug": "meal-weekday"}, name="meal_weekday"),
+    path("spend-by-tier/", views.report_page, {"slug": "spend-by-tier"}, name="spend_by_tier"),
+]

@@ -1,0 +1,112 @@
+from itertools import islice
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .catalogue import REPORTS
+from .exports import MAX_ROWS, export_xlsx
+from .selectors import review_latest, staff_names
+
+VIEW = "reports.view_review"
+PER_PAGE = 50
+EXPORT_CHUNK = 2000
+
+
+@permission_required(VIEW, raise_exception=True)
+def index(request):
+    return render(request, "reports/index.html", {"reports": [report() for report in REPORTS.values()]})
+
+
+@permission_required(VIEW, raise_exception=True)
+def report_page(request, slug):
+    """Every report the same way: bind the filters, read the rows, then the page or the download."""
+    if slug not in REPORTS:
+        raise Http404
+    report = REPORTS[slug]()
+    review = review_latest() if report.reads_review else None
+    filterset = report.filterset_class(request.GET, queryset=report.base(review), review=review)
+    valid = filterset.is_valid() and (review is not None or not report.needs_review)
+    rows = report.rows(filterset, review) if valid else []
+    if request.GET.get("format") == "xlsx":
+        return _download(request, report, rows)
+    page = _page(request, rows) if report.paginate else None
+    shown = list(page["rows"] if page else rows)
+    shown = report.present(shown, staff_names(ids=report.owner_ids(shown)))
+    context = {
+        "report": report,
+        "filter": filterset,
+        "review": review,
+        "review_url": _review_url(),
+        "rows": shown,
+        "page": page,
+        "chart": report.chart(shown) if shown else None,
+        "download_query": _with(request.GET, format="xlsx", page=None),
+        **(report.extra(shown) if valid else {}),
+    }
+    return render(request, "reports/report.html", context)
+
+
+def _page(request, rows) -> dict:
+    """A page without counting every row: at a million guests a count costs more than the page."""
+    number = int(request.GET["page"]) if request.GET.get("page", "").isdigit() else 1
+    number = max(number, 1)
+    start = (number - 1) * PER_PAGE
+    found = list(rows[start : start + PER_PAGE + 1])
+    return {
+        "rows": found[:PER_PAGE],
+        "number": number,
+        "first": start + 1,
+        "last": start + min(len(found), PER_PAGE),
+        "previous": _with(request.GET, page=number - 1) if number > 1 else None,
+        "next": _with(request.GET, page=number + 1) if len(found) > PER_PAGE else None,
+    }
+
+
+class TooManyRows(Exception):
+    pass
+
+
+def _download(request, report, rows):
+    filename = f"{report.slug}-{timezone.localdate():%Y%m%d}.xlsx"
+    try:
+        return export_xlsx(str(report.title), report.columns, _presented(report, rows), filename=filename)
+    except TooManyRows:
+        messages.error(
+            request,
+            _("More than %(max)s rows match: narrow the filters, then download again.") % {"max": f"{MAX_ROWS:,}"},
+        )
+        return redirect(f"{request.path}?{_with(request.GET, format=None)}")
+
+
+def _presented(report, rows):
+    """The rows in chunks, streamed from the database, with their owners' names."""
+    owners = {}
+    iterator = rows.iterator(chunk_size=EXPORT_CHUNK) if hasattr(rows, "iterator") else iter(rows)
+    count = 0
+    while chunk := list(islice(iterator, EXPORT_CHUNK)):
+        count += len(chunk)
+        if count > MAX_ROWS:
+            raise TooManyRows
+        owners |= staff_names(ids=report.owner_ids(chunk) - owners.keys())
+        yield from report.present(chunk, owners)
+
+
+def _with(query, **changes) -> str:
+    query = query.copy()
+    for key, value in changes.items():
+        query.pop(key, None)
+        if value is not None:
+            query[key] = value
+    return query.urlencode()
+
+
+def _review_url() -> str | None:
+    try:
+        return reverse("review:list")
+    except NoReverseMatch:
+        return None
