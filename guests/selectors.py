@@ -153,6 +153,8 @@ def _history_display(records, fields):
 def guest_history(*, guest: Guest, limit: int = 20) -> list[Change]:
     """The latest changes to a guest, newest first, each with the fields it changed."""
     records = list(guest.history.select_related("history_user").order_by("-history_date", "-history_id")[: limit + 1])
+    if not records:  # a guest loaded in bulk, without history
+        return []
     fields = [f for f in Guest.history.model._meta.concrete_fields if f.attname not in HISTORY_HIDDEN]
     display = _history_display(records, fields)
     changes = []
