@@ -23,8 +23,6 @@ import http.client
 import os
 import random
 import re
-import socket
-import subprocess
 import sys
 import threading
 import time
@@ -39,7 +37,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench.lookup import Tee  # noqa: E402
-from bench.throughput import free_port, percentile  # noqa: E402
+from bench.throughput import free_port, percentile, start_gunicorn, stop  # noqa: E402
 from bench.visits import DEFAULT_DATABASE_URL, OUTLETS, SETTINGS_MODULE, setup  # noqa: E402
 
 HOST = "127.0.0.1"
@@ -233,35 +231,6 @@ def client(n: int, waiter: Waiter, *, port: int, guests: list, cards: list, run:
 # --------------------------------------------------------------------------- server
 
 
-def start_gunicorn(*, port: int, workers: int, env: dict, log) -> subprocess.Popen:
-    command = [
-        sys.executable, "-m", "gunicorn", "crm.wsgi:application", "--workers", str(workers), "--worker-class", "sync",
-        "--bind", f"{HOST}:{port}", "--log-level", "warning", "--timeout", "30",
-    ]  # fmt: skip
-    log(f"  starting: {' '.join(command[1:])}")
-    server = subprocess.Popen(command, cwd=ROOT, env=env)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"gunicorn exited with {server.returncode}")
-        try:
-            socket.create_connection((HOST, port), timeout=0.5).close()
-            return server
-        except OSError:
-            time.sleep(0.2)
-    stop(server)
-    raise RuntimeError("gunicorn did not start listening within 30 s")
-
-
-def stop(server: subprocess.Popen) -> None:
-    server.terminate()
-    try:
-        server.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        server.kill()
-        server.wait()
-
-
 # --------------------------------------------------------------------------- set-up and checks
 
 
@@ -411,7 +380,7 @@ def main(argv=None) -> int:
 
     start = threading.Barrier(args.clients + 1, action=go)
     load_before = os.getloadavg()[0]
-    server = start_gunicorn(port=port, workers=args.workers, env=env, log=log)
+    server = start_gunicorn(root=ROOT, port=port, workers=args.workers, env=env, log=log)
     try:
         threads = [
             threading.Thread(

@@ -53,9 +53,9 @@ def fetch(port: int, payload: bytes, timeout: float = 10.0) -> tuple[int, bytes]
     return int(status_line.split()[1]), body
 
 
-def start_gunicorn(*, root: Path, port: int, env: dict, log) -> subprocess.Popen:
+def start_gunicorn(*, root: Path, port: int, env: dict, log, workers: int = 1) -> subprocess.Popen:
     command = [
-        sys.executable, "-m", "gunicorn", "crm.wsgi:application", "--workers", "1", "--worker-class", "sync",
+        sys.executable, "-m", "gunicorn", "crm.wsgi:application", "--workers", str(workers), "--worker-class", "sync",
         "--bind", f"{HOST}:{port}", "--log-level", "warning", "--timeout", "30",
     ]  # fmt: skip
     log(f"  starting: {' '.join(command[1:])}")

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from guests.models import Guest
+from staff.models import SettingsRow
 
 
 class Channel(models.TextChoices):
@@ -106,7 +107,7 @@ class FollowUp(models.Model):
         return self.status in self.PENDING
 
 
-class RuleSettings(models.Model):
+class RuleSettings(SettingsRow):
     """The numbers the daily rules and the greetings run by; one row, edited by admins."""
 
     greeting_lead_days = models.PositiveSmallIntegerField(
@@ -126,14 +127,6 @@ class RuleSettings(models.Model):
 
     def __str__(self):
         return str(_("Follow-up rule settings"))
-
-    def save(self, *args, **kwargs):
-        self.pk = 1
-        super().save(*args, **kwargs)
-
-    @classmethod
-    def current(cls) -> "RuleSettings":
-        return cls.objects.get_or_create(pk=1)[0]
 
 
 class Holiday(models.Model):

@@ -23,20 +23,16 @@ def apply_rules_to_guest(guest_id: int) -> dict:
     return rules_run(guest_ids=[guest_id])
 
 
-@shared_task(bind=True, acks_late=True, time_limit=1800, soft_time_limit=1700)
-def send_birthday_greetings(self) -> dict:
+@shared_task(acks_late=True, time_limit=1800, soft_time_limit=1700)
+def send_birthday_greetings() -> dict:
     """Claim today's greetings and send every due one; failed sends come back after their backoff."""
     prepared = greetings_prepare()
-    counts = greetings_send_due()
-    retry_at = greetings_next_retry()
-    if retry_at is not None:
-        wait = min(max(retry_at - timezone.now(), datetime.timedelta(seconds=1)), MAX_COUNTDOWN)
-        send_due_greetings.apply_async(countdown=wait.total_seconds())
-    return {"prepared": prepared, **counts}
+    return {"prepared": prepared, **send_due_greetings.run()}
 
 
 @shared_task(acks_late=True, time_limit=1800, soft_time_limit=1700)
 def send_due_greetings() -> dict:
+    """Send what is due, then come back when the next failed send's backoff is over."""
     counts = greetings_send_due()
     retry_at = greetings_next_retry()
     if retry_at is not None:

@@ -5,9 +5,10 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from guests.models import Guest
+from staff.models import SettingsRow
 
 
-class ReviewSettings(models.Model):
+class ReviewSettings(SettingsRow):
     """The thresholds the archive review judges by; one row, edited by admins."""
 
     a_threshold = models.DecimalField(
@@ -31,14 +32,6 @@ class ReviewSettings(models.Model):
 
     def __str__(self):
         return str(_("Review settings"))
-
-    def save(self, *args, **kwargs):
-        self.pk = 1
-        super().save(*args, **kwargs)
-
-    @classmethod
-    def current(cls) -> "ReviewSettings":
-        return cls.objects.get_or_create(pk=1)[0]
 
 
 class Review(models.Model):

@@ -5,6 +5,21 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 
+class SettingsRow(models.Model):
+    """Settings admins edit: one row per model, created with its defaults on first use."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        self.pk = 1
+        super().save(*args, **kwargs)
+
+    @classmethod
+    def current(cls):
+        return cls.objects.get_or_create(pk=1)[0]
+
+
 class Outlet(models.Model):
     """A restaurant, bar or banquet hall of the group. Guests are shared by all outlets."""
 
