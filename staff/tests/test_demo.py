@@ -18,3 +18,14 @@ def test_demo_data_gives_one_user_per_role_and_is_loaded_once(capsys):
 
     assert Visit.objects.count() > 25  # a history that fits each tier
     assert Guest.objects.filter(last_visit_at__isnull=False).exists()
+
+
+def test_demo_data_comes_with_a_computed_review_so_the_reports_have_figures(client_for):
+    from reports.models import Review
+
+    call_command("seed_demo", guests=25)
+    review = Review.objects.get()
+    assert review.status == Review.Status.READY and review.lines.count() == 25
+    manager = User.objects.get(username="manager")
+    response = client_for(manager).get("/reports/vip/", HTTP_ACCEPT_LANGUAGE="en")
+    assert "No archive review has been completed yet" not in response.content.decode()

@@ -13,6 +13,7 @@ from followups.rules import rules_run
 from guests.demo import GuestFaker
 from guests.models import Guest
 from guests.services import guest_create
+from reports.review import review_compute, review_start
 from staff import roles
 from staff.models import Outlet
 from visits.complaints import complaint_record
@@ -75,7 +76,13 @@ class Command(BaseCommand):
             guest = guest_create(actor=users[roles.ADMIN], fields=fields)
             self._visits(guest, rng, users, outlets)
         rules_run()
-        self.stdout.write(f"Loaded {count} demo guests, with their visits, complaints and follow-ups.")
+        # The managers' reports read their 12-month figures from the latest review: compute this
+        # period's, leaving its proposals for a manager to approve or reject.
+        review, _created = review_start(actor=users[roles.ADMIN])
+        review_compute(review_id=review.pk)
+        self.stdout.write(
+            f"Loaded {count} demo guests, with their visits, complaints, follow-ups and an archive review to approve."
+        )
 
     def _visits(self, guest, rng, users, outlets):
         """A history that fits the tier: A guests come often and spend much, C guests seldom."""
