@@ -6,7 +6,8 @@
 Guests come from bench/seed.py (skipped when the count matches). This script then gives
 them birthdays (solar and ~15 % lunar, some in leap months), anniversaries, consent to
 greetings (~40 %) and recent creation for ~1 %, and fills the visits table in SQL
-(generate_series) when its size differs from --visits. It then times, with the
+(generate_series, each visit with its host's tier) when its size differs from --visits,
+then rebuilds the day totals of visits the reports read. It then times, with the
 follow-up and greeting tables emptied first:
 - the daily rules run (`followups.rules.rules_run`), each rule apart, twice: the first run
   of a day, and the idempotent re-run;
@@ -81,14 +82,16 @@ def seed_visits(cursor, *, guests: int, visits: int, log):
     cursor.execute(
         """
         INSERT INTO visits_visit (guest_id, outlet_id, visited_at, meal_period, party_size, dishes, drinks,
-                                  spend, payment_method, notes, created_at)
-        SELECT 1 + floor(random() * %(guests)s)::int,
-               (%(outlets)s::int[])[1 + floor(random() * 3)::int],
-               now() - random() * interval '1095 days',
-               (ARRAY['breakfast','lunch','tea','dinner','late'])[1 + floor(random() * 5)::int],
-               1 + floor(random() * 12)::int, '烤鸭、清蒸石斑鱼', '茅台', round((100 + random() * 5000)::numeric, 2),
-               'mobile', '', now()
-        FROM generate_series(1, %(visits)s)
+                                  spend, payment_method, notes, created_at, host_tier)
+        SELECT s.*, g.tier FROM (
+            SELECT 1 + floor(random() * %(guests)s)::int AS guest_id,
+                   (%(outlets)s::int[])[1 + floor(random() * 3)::int],
+                   now() - random() * interval '1095 days',
+                   (ARRAY['breakfast','lunch','tea','dinner','late'])[1 + floor(random() * 5)::int],
+                   1 + floor(random() * 12)::int, '烤鸭、清蒸石斑鱼', '茅台', round((100 + random() * 5000)::numeric, 2),
+                   'mobile', '', now()
+            FROM generate_series(1, %(visits)s)
+        ) s JOIN guests_guest g ON g.id = s.guest_id
         """,
         {"guests": guests, "visits": visits, "outlets": outlets},
     )
@@ -149,6 +152,7 @@ def main(argv=None) -> int:
     from followups.models import FollowUp, Greeting, GreetingAttempt
     from guests.models import Guest
     from visits.models import Visit
+    from visits.totals import visit_totals_rebuild
 
     call_command("migrate", interactive=False, verbosity=0)
     if Guest.objects.count() != args.guests:
@@ -165,6 +169,9 @@ def main(argv=None) -> int:
             log(f"Reusing the {args.visits:,} visits already there.")
         new_guests(cursor, log)
         cursor.execute("TRUNCATE followups_greetingattempt, followups_greeting, followups_followup")
+    started = time.perf_counter()
+    totals = visit_totals_rebuild()
+    log(f"{totals:,} day totals of visits rebuilt in {time.perf_counter() - started:.1f} s.")
 
     settings = rules.RuleSettings.current()
     tracemalloc.start()

@@ -350,6 +350,7 @@ def main(argv=None) -> int:
     from django.db import connection, transaction
 
     from guests.models import Guest
+    from visits.totals import visit_totals_rebuild
 
     messages = broker(broker_url)
     rng = random.Random(args.seed)
@@ -432,6 +433,7 @@ def main(argv=None) -> int:
     else:
         with transaction.atomic(), connection.cursor() as cursor:
             deleted, restored = clean_up(cursor, first_id=first_id, run=run)
+            visit_totals_rebuild()  # the run's visits were deleted in SQL, past the services
         for key in messages.scan_iter():
             messages.delete(key)
         log(f"  cleaned up: {deleted:,} visits deleted, last visit restored for {restored:,} guests, "

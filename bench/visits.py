@@ -159,7 +159,7 @@ STATUS_BY_AGE = (
 
 VISIT_COLUMNS = ("id", "guest_id", "outlet_id", "room_id", "visited_at", "meal_period", "party_size", "dishes",
                  "drinks", "spend", "payment_method", "served_by_id", "satisfaction", "notes", "created_by_id",
-                 "created_at")  # fmt: skip
+                 "created_at", "host_tier")  # fmt: skip
 COMPANION_COLUMNS = ("id", "visit_id", "guest_id")
 COMPLAINT_COLUMNS = ("id", "category", "severity", "description", "received_at", "due_at", "first_answered_at",
                      "status", "department", "cause", "remedy", "guest_reaction", "summary", "closed_at",
@@ -248,7 +248,7 @@ def _visit_chunk(job: tuple) -> tuple[int, str, int, str]:
             "、".join(rng.sample(dishes, min(how_many, len(dishes)))), "、".join(drinks),
             _spend(rng, o["per_head"][tier], party), rng.choices(PAYMENTS, cum_weights=s["payments"][tier])[0], waiter,
             satisfaction, rng.choice(NOTES) if rng.random() < 0.06 else "", waiter,
-            _stamp(min(now, at + rng.randint(300, 3 * 3600))),
+            _stamp(min(now, at + rng.randint(300, 3 * 3600))), tier,
         )))  # fmt: skip
     visits.append("")
     companions.append("")
@@ -338,6 +338,7 @@ def seed_visits(*, connection, visits: int, seed: int, log) -> dict:
 
     from bench.seed import _secondary_indexes
     from visits.models import Complaint, ComplaintEvent, Visit
+    from visits.totals import visit_totals_rebuild
 
     _check_columns(Visit, VISIT_COLUMNS)
     _check_columns(Visit.companions.through, COMPANION_COLUMNS)
@@ -482,6 +483,8 @@ def seed_visits(*, connection, visits: int, seed: int, log) -> dict:
             )
             updated = cursor.rowcount
             phases["guests' last visit"] = time.perf_counter() - started
+            visit_totals_rebuild()
+            phases["day totals"] = time.perf_counter() - started
     with connection.cursor() as cursor:
         for table in VISIT_TABLES:
             # As autovacuum leaves an insert-mostly table: statistics and visibility map up to date.

@@ -59,19 +59,35 @@ def _month_day(day: datetime.date, month_field: str, day_field: str) -> Q:
     return q
 
 
-def birthday_condition(day: datetime.date) -> Q:
-    """Guests whose birthday, solar or lunar, is celebrated on this solar date."""
-    solar = Q(birthday_lunar=False) & _month_day(day, "birth_month", "birth_day")
+def birthday_keys(day: datetime.date) -> list[tuple[bool, int, int, bool | None]]:
+    """The birthdays celebrated on this solar date, as (lunar, month, day, leap month) of the
+    guest's record; a leap month of None means either."""
+    keys = [(False, day.month, day.day, None)]
+    if day.month == 2 and day.day == 28 and not calendar.isleap(day.year):
+        keys.append((False, 2, 29, None))
     lunar_year, month, lday, leap = to_lunar(day)
     days = [lday]
     if lday == 29 and lunar_month_length(lunar_year, month, leap) == 29:
         days.append(30)
-    lunar = Q(birthday_lunar=True, birth_month=month, birth_day__in=days)
     if leap:
-        lunar &= Q(birthday_leap_month=True)
+        in_leap_month = True
     elif LunarDate.leap_month_for_year(lunar_year) == month:
-        lunar &= Q(birthday_leap_month=False)
-    return solar | lunar
+        in_leap_month = False
+    else:
+        in_leap_month = None
+    keys += [(True, month, lunar_day, in_leap_month) for lunar_day in days]
+    return keys
+
+
+def birthday_condition(day: datetime.date) -> Q:
+    """Guests whose birthday, solar or lunar, is celebrated on this solar date."""
+    condition = Q()
+    for lunar, month, birth_day, leap in birthday_keys(day):
+        key = Q(birthday_lunar=lunar, birth_month=month, birth_day=birth_day)
+        if leap is not None:
+            key &= Q(birthday_leap_month=leap)
+        condition |= key
+    return condition
 
 
 def anniversary_condition(day: datetime.date, field: str) -> Q:

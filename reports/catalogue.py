@@ -8,12 +8,12 @@ from decimal import Decimal
 
 from django.db.models import QuerySet
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from guests.models import Guest
-from visits.models import Complaint, MealPeriod, Visit
+from visits.models import Complaint, MealPeriod, Visit, VisitDayTotal
 
 from . import filters, selectors
 from .exports import Column
@@ -372,10 +372,10 @@ class MealWeekdayReport(Report):
     ]
 
     def base(self, review):
-        return Visit.objects.all()
+        return VisitDayTotal.objects.all()
 
     def rows(self, filterset, review):
-        return selectors.meal_weekday_summary(visits=filterset.qs)
+        return selectors.meal_weekday_summary(totals=filterset.qs)
 
     def owner_ids(self, rows):
         return set()
@@ -418,7 +418,7 @@ class MealWeekdayReport(Report):
 class SpendByTierReport(Report):
     slug = "spend-by-tier"
     title = gettext_lazy("Spend by tier")
-    summary = gettext_lazy("Spend and visits each month by the host guest's tier.")
+    summary = gettext_lazy("Spend and visits each month by the tier the host guest had at the visit.")
     filterset_class = filters.SpendByTierFilter
     columns = [
         Column("month_label", gettext_lazy("Month")),
@@ -428,16 +428,16 @@ class SpendByTierReport(Report):
     ]
 
     def base(self, review):
-        return Visit.objects.all()
+        return VisitDayTotal.objects.all()
 
     def rows(self, filterset, review):
-        return selectors.spend_by_tier_summary(visits=filterset.qs)
+        return selectors.spend_by_tier_summary(totals=filterset.qs)
 
     def owner_ids(self, rows):
         return set()
 
     def present(self, rows, owners):
-        return [row | {"month_label": formats.date_format(timezone.localtime(row["month"]), "Y-m")} for row in rows]
+        return [row | {"month_label": formats.date_format(row["month"], "Y-m")} for row in rows]
 
     def chart(self, rows):
         months = sorted({row["month_label"] for row in rows})

@@ -60,6 +60,16 @@ class DateRangeMixin:
         return queryset.filter(**{f"{self.date_field}__lt": start_of_day(value + datetime.timedelta(days=1))})
 
 
+class DayRangeMixin:
+    """Bounds on the calendar day of the visits' day totals (visits.VisitDayTotal)."""
+
+    def filter_date_from(self, queryset, name, value):
+        return queryset.filter(day__gte=value)
+
+    def filter_date_to(self, queryset, name, value):
+        return queryset.filter(day__lte=value)
+
+
 def _date_filter(label, method):
     return django_filters.DateFilter(label=label, method=method, widget=forms.DateInput(attrs={"type": "date"}))
 
@@ -73,8 +83,9 @@ class VipFilter(ReportFilter):
     ]
 
     owner = django_filters.ModelChoiceFilter(label=_("Owner"), field_name="guest__owner", queryset=_staff())
-    not_seen = django_filters.TypedChoiceFilter(
-        label=_("No visit for"), choices=NOT_SEEN, coerce=int, method="filter_not_seen"
+    # An empty first choice: without it the browser shows and submits "30 days" with any other filter.
+    not_seen = django_filters.ChoiceFilter(
+        label=_("No visit for"), choices=NOT_SEEN, method="filter_not_seen", empty_label=_("Any time")
     )
     spend_min = django_filters.NumberFilter(label=_("12-month spend from"), field_name="spend_12m", lookup_expr="gte")
     order = django_filters.ChoiceFilter(label=_("Order"), choices=ORDER, method="filter_order", empty_label=None)
@@ -86,7 +97,7 @@ class VipFilter(ReportFilter):
         return {"order": "recent"}
 
     def filter_not_seen(self, queryset, name, value):
-        since = timezone.now() - datetime.timedelta(days=value)
+        since = timezone.now() - datetime.timedelta(days=int(value))
         return queryset.filter(Q(guest__last_visit_at__lt=since) | Q(guest__last_visit_at__isnull=True))
 
     def filter_order(self, queryset, name, value):
@@ -203,7 +214,7 @@ class ComplaintSummaryFilter(DateRangeMixin, ReportFilter):
         return {"date_from": (today - datetime.timedelta(days=364)).isoformat(), "date_to": today.isoformat()}
 
 
-class MealWeekdayFilter(DateRangeMixin, ReportFilter):
+class MealWeekdayFilter(DayRangeMixin, ReportFilter):
     date_from = _date_filter(_("From"), "filter_date_from")
     date_to = _date_filter(_("To"), "filter_date_to")
     outlet = django_filters.ModelChoiceFilter(label=_("Outlet"), queryset=Outlet.objects.all())

@@ -94,7 +94,8 @@ class ReviewLine(models.Model):
         DOWN = "down", _("Moved down")
 
     # Few indexes: a review writes a million of these rows at once. (review, guest) is the
-    # unique constraint's index, which also serves lookups by review.
+    # unique constraint's index, which also serves lookups by review; the others are the
+    # orders the report lists page through.
     review = models.ForeignKey(
         Review, verbose_name=_("review"), on_delete=models.CASCADE, related_name="lines", db_index=False
     )
@@ -139,7 +140,18 @@ class ReviewLine(models.Model):
         verbose_name = _("review line")
         verbose_name_plural = _("review lines")
         constraints = [models.UniqueConstraint(fields=["review", "guest"], name="review_line_once_per_guest")]
-        indexes = [models.Index(fields=["review", "decision"], name="review_line_decision_idx")]
+        indexes = [
+            models.Index(fields=["review", "decision"], name="review_line_decision_idx"),
+            # The lists by 12-month spend (VIP by spend, top spenders) read a page of lines
+            # in this order instead of sorting a million; the at-risk list, biggest stake first,
+            # reads the few flagged lines only.
+            models.Index(fields=["review", "-spend_12m", "guest"], name="review_line_spend_idx"),
+            models.Index(
+                fields=["review", "-spend_prev", "guest"],
+                name="review_line_at_risk_idx",
+                condition=models.Q(at_risk=True),
+            ),
+        ]
 
     def __str__(self):
         return f"{self.review} · {self.guest_id}"

@@ -59,6 +59,11 @@ class Visit(models.Model):
         _("satisfaction"), null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(5)]
     )
     notes = models.TextField(_("notes"), max_length=2000, blank=True)
+    # The host's tier when the visit was logged: spend by tier counts each meal under the
+    # tier its host had then, so moving a guest up or down later does not rewrite the past.
+    host_tier = models.CharField(
+        _("host's tier at the visit"), max_length=1, choices=Guest.Tier.choices, editable=False
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("logged by"), null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -74,7 +79,9 @@ class Visit(models.Model):
         indexes = [
             models.Index(fields=["guest", "-visited_at"], name="visit_guest_recent_idx"),
             models.Index(fields=["outlet", "-visited_at"], name="visit_outlet_recent_idx"),
-            models.Index(fields=["-visited_at"], name="visit_recent_idx"),
+            # Covering (PostgreSQL): top spenders over any period sum a window of visits by
+            # guest from the index alone, without reading the table's rows.
+            models.Index(fields=["-visited_at"], include=["guest", "outlet", "spend"], name="visit_recent_idx"),
         ]
         constraints = [
             models.CheckConstraint(condition=models.Q(spend__gte=0), name="visit_spend_not_negative"),
@@ -91,6 +98,35 @@ class Visit(models.Model):
     @property
     def drink_list(self):
         return split_list(self.drinks)
+
+
+class VisitDayTotal(models.Model):
+    """The visits of one day (in the hotel's time zone) at one outlet, for one meal period
+    and host tier, added up.
+
+    Reports over a date window read these rows (at most days × outlets × 5 × 3) instead of
+    millions of visits. The visit services keep them in step, in the visit's own
+    transaction; `visit_totals_rebuild` recomputes them from the visits after a bulk load.
+    """
+
+    day = models.DateField(_("day"))
+    outlet = models.ForeignKey(Outlet, verbose_name=_("outlet"), on_delete=models.CASCADE, related_name="+")
+    meal_period = models.CharField(_("meal period"), max_length=10, choices=MealPeriod.choices)
+    host_tier = models.CharField(_("host's tier at the visit"), max_length=1, choices=Guest.Tier.choices)
+    visits = models.PositiveIntegerField(_("visits"))
+    covers = models.PositiveIntegerField(_("covers"))
+    spend = models.DecimalField(_("spend (yuan)"), max_digits=16, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("visits of a day")
+        verbose_name_plural = _("visits by day")
+        # Its index also serves every report, which bounds the day first.
+        constraints = [
+            models.UniqueConstraint(fields=["day", "outlet", "meal_period", "host_tier"], name="visit_day_total_once")
+        ]
+
+    def __str__(self):
+        return f"{self.day} {self.outlet_id} {self.meal_period} {self.host_tier}"
 
 
 class Complaint(models.Model):

@@ -14,6 +14,7 @@ from guests.models import Guest, split_list
 from guests.services import guest_update
 
 from .models import Visit
+from .totals import counted, totals_move
 
 # What a waiter overhears, as one tick each: (label, guest field, text added to it).
 OBSERVATIONS = {
@@ -87,7 +88,7 @@ def visit_record(*, actor, guest: Guest, fields: dict, companions=(), observatio
     unknown = set(observations) - set(OBSERVATIONS)
     if unknown:
         raise ValidationError(_("Unknown observation: %(keys)s") % {"keys": ", ".join(sorted(unknown))})
-    visit = Visit(guest=guest, created_by=actor, **fields)
+    visit = Visit(guest=guest, created_by=actor, host_tier=guest.tier, **fields)
     if visit.served_by_id is None:
         visit.served_by = actor
     _validate(visit, companions)
@@ -101,6 +102,8 @@ def visit_record(*, actor, guest: Guest, fields: dict, companions=(), observatio
     )
     _note_observations(guest=guest, actor=actor, observations=observations)
     _apply_followup_rules(guest)
+    # Last, so the day total's row is locked for as short a time as the transaction allows.
+    totals_move(before=None, after=counted(visit))
     return visit
 
 
@@ -124,6 +127,7 @@ def visit_correct(*, actor, visit: Visit, fields: dict, companions=None) -> Visi
     visit = Visit.objects.select_for_update().get(pk=visit.pk)
     if not visit_can_correct(actor=actor, visit=visit):
         raise PermissionDenied(_("Only a manager may correct a visit after the day it was logged."))
+    was = counted(visit)
     for name, value in fields.items():
         if name not in VISIT_FIELDS:
             raise ValidationError(_("%(field)s cannot be changed here.") % {"field": name})
@@ -134,6 +138,7 @@ def visit_correct(*, actor, visit: Visit, fields: dict, companions=None) -> Visi
     if companions is not None:
         visit.companions.set(companions)
     _refresh_guest_recency(visit.guest_id)
+    totals_move(before=was, after=counted(visit))
     return visit
 
 

@@ -6,7 +6,8 @@ from decimal import Decimal
 
 import openpyxl
 import pytest
-from django.db.models import F
+from django.db.models import Count, F, Sum
+from django.db.models.functions import ExtractIsoWeekDay, TruncMonth
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext
@@ -15,11 +16,14 @@ from followups.dates import to_lunar
 from followups.models import FollowUp
 from followups.tests.factories import followup
 from guests.models import Guest
+from guests.services import guest_anonymise, guest_update
 from guests.tests.factories import GuestFactory
 from reports import views
 from reports.models import Review, ReviewLine
 from visits.complaints import complaint_record
-from visits.models import Complaint
+from visits.filters import start_of_day
+from visits.models import Complaint, Visit
+from visits.services import visit_correct
 from visits.tests.factories import outlet, record_visit
 
 pytestmark = pytest.mark.django_db
@@ -110,6 +114,16 @@ def test_vip_list_filters_by_owner_and_by_time_without_a_visit(client_for, manag
     assert names(client.get(reverse("reports:vip"), {"owner": manager.pk})) == ["李大"]
     assert names(client.get(reverse("reports:vip"), {"not_seen": 60})) == ["王小"]
     assert names(client.get(reverse("reports:vip"), {"order": "silent"})) == ["王小", "李大"]
+
+
+def test_the_vip_form_submitted_with_no_visit_for_left_empty_keeps_recent_guests(client_for, manager, vips):
+    # The form as a browser submits it after the manager picks only an owner.
+    client = client_for(manager)
+    response = client.get(
+        reverse("reports:vip"), {"owner": manager.pk, "not_seen": "", "spend_min": "", "order": "recent"}
+    )
+    assert names(response) == ["李大"]
+    assert '<option value="" selected>' in response.content.decode()
 
 
 def test_vip_list_reads_the_latest_ready_review(client_for, manager, vips):
@@ -246,6 +260,29 @@ def test_birthdays_this_month_and_by_tier(client_for, manager, birthdays):
     client = client_for(manager)
     assert names(client.get(reverse("reports:birthdays"), {"window": "month"})) == ["阳今天", "阴周五", "阳月底"]
     assert names(client.get(reverse("reports:birthdays"), {"window": "month", "tier": "A"})) == ["阴周五"]
+
+
+def test_birthdays_filter_by_owner_and_consent_to_greetings(client_for, manager, birthdays):
+    Guest.objects.filter(name="阳月底").update(owner=manager, greeting_consent=True)
+    client = client_for(manager)
+    assert names(client.get(reverse("reports:birthdays"), {"window": "month", "owner": manager.pk})) == ["阳月底"]
+    consenting = client.get(reverse("reports:birthdays"), {"window": "month", "greeting_consent": True})
+    assert names(consenting) == ["阳月底"] and consenting.context["rows"][0]["consent"] == gettext("Yes")
+
+
+def test_the_birthday_list_pages_by_the_day_then_tier_without_counting(client_for, manager, birthdays, monkeypatch):
+    GuestFactory(name="甲今天", birth_month=11, birth_day=18, tier="A")
+    GuestFactory(name="乙今天", birth_month=11, birth_day=18, tier="B")
+    monkeypatch.setattr(views, "PER_PAGE", 2)
+    client = client_for(manager)
+    pages = [client.get(reverse("reports:birthdays"), {"page": n}) for n in (1, 2)]
+    assert [names(page) for page in pages] == [["甲今天", "乙今天"], ["阳今天", "阴周五"]]
+    assert pages[0].context["page"]["next"] and pages[1].context["page"]["next"] is None
+
+
+def test_an_anonymised_guest_has_no_birthday_in_the_list(client_for, manager, birthdays):
+    guest_anonymise(guest=Guest.objects.get(name="阳今天"), actor=manager, reason="guest_request")
+    assert names(client_for(manager).get(reverse("reports:birthdays"))) == ["阴周五"]
 
 
 def test_the_birthday_download_holds_exactly_the_filtered_rows(client_for, manager, birthdays):
@@ -440,6 +477,22 @@ def test_meal_weekday_filters_by_outlet_and_dates(client_for, manager, meals):
     assert sum(row["visits"] for row in everything) == 4
 
 
+def test_meal_weekday_figures_equal_those_summed_from_the_visits_after_corrections(client_for, manager, waiter, meals):
+    guest = GuestFactory(tier="A")
+    moved = record_visit(guest, waiter, at=last_weekday(3, 19, 3), meal_period="dinner", party=3, spend="450.00")
+    visit_correct(actor=manager, visit=moved, fields={"visited_at": last_weekday(6, 12, 4), "meal_period": "lunch",
+                                                      "spend": Decimal("990.00"), "party_size": 9})  # fmt: skip
+    record_visit(guest, waiter, at=last_weekday(6, 12, 5), meal_period="lunch", party=1, spend="12.34", outlet=meals)
+    rows = client_for(manager).get(reverse("reports:meal_weekday")).context["rows"]
+    since = start_of_day(timezone.localdate() - datetime.timedelta(days=90))
+    raw = (
+        Visit.objects.filter(visited_at__gte=since).annotate(weekday=ExtractIsoWeekDay("visited_at"))
+        .values_list("meal_period", "weekday").annotate(Count("id"), Sum("party_size"), Sum("spend"))
+    )  # fmt: skip
+    assert {(r["meal_period"], r["weekday"], r["visits"], r["covers"], r["spend"]) for r in rows} == set(raw)
+    assert ("lunch", 6, 2, 10, Decimal("1002.34")) in set(raw)
+
+
 def test_the_meal_weekday_download_holds_exactly_the_filtered_rows(client_for, manager, meals):
     response = client_for(manager).get(reverse("reports:meal_weekday"), {"outlet": meals.pk, "format": "xlsx"},
                                        HTTP_ACCEPT_LANGUAGE="en")  # fmt: skip
@@ -467,6 +520,31 @@ def test_spend_by_tier_per_month_over_twelve_months(client_for, manager, tiers):
     chart = response.context["chart"]
     assert chart["labels"] == [last, this]
     assert {d["label"]: d["data"] for d in chart["datasets"]} == {"A": [0, 1000], "C": [300, 200]}
+
+
+def test_spend_by_tier_counts_each_visit_under_the_tier_its_host_had_then(client_for, manager, waiter):
+    guest = GuestFactory(tier="C")
+    record_visit(guest, waiter, at=month_ago(2), spend="300.00")
+    guest = guest_update(guest=guest, actor=manager, fields={"tier": "A"})
+    record_visit(guest, waiter, at=month_ago(1), spend="5000.00")
+    rows = client_for(manager).get(reverse("reports:spend_by_tier")).context["rows"]
+    assert [(row["month_label"], row["tier"], row["spend"]) for row in rows] == [
+        (month_ago(2).strftime("%Y-%m"), "C", Decimal("300")),
+        (month_ago(1).strftime("%Y-%m"), "A", Decimal("5000")),
+    ]
+
+
+def test_spend_by_tier_figures_equal_those_summed_from_the_visits(client_for, manager, waiter, tiers):
+    visit = record_visit(GuestFactory(tier="B"), waiter, at=month_ago(3), spend="700.00")
+    visit_correct(actor=manager, visit=visit, fields={"visited_at": month_ago(2), "spend": Decimal("720.50")})
+    params = {"date_from": "", "date_to": ""}
+    rows = client_for(manager).get(reverse("reports:spend_by_tier"), params).context["rows"]
+    raw = (
+        Visit.objects.annotate(month=TruncMonth("visited_at")).values_list("month", "host_tier")
+        .annotate(Count("id"), Sum("spend"))
+    )  # fmt: skip
+    expected = {(timezone.localtime(month).strftime("%Y-%m"), tier, n, spend) for month, tier, n, spend in raw}
+    assert {(row["month_label"], row["tier"], row["visits"], row["spend"]) for row in rows} == expected
 
 
 def test_the_spend_by_tier_download_holds_exactly_the_filtered_rows(client_for, manager, tiers):

@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from followups.models import FollowUp
@@ -194,3 +195,14 @@ def test_the_monthly_beat_slot_runs_one_review_per_period(archive):
     run_archive_review.delay()
     run_archive_review.delay()
     assert Review.objects.count() == 1 and Review.objects.get().status == "ready"
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="planner statistics are PostgreSQL's")
+def test_a_finished_review_leaves_planner_statistics_for_its_lines(archive):
+    # Without them the planner takes a fresh million-line review for a few thousand rows
+    # and reads every line through a nested loop (the VIP list took 7.5 s instead of 60 ms).
+    review = run_review()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples FROM pg_class WHERE relname = 'reports_reviewline'")
+        estimated = cursor.fetchone()[0]
+    assert estimated == ReviewLine.objects.filter(review=review).count() == len(archive)
