@@ -2,14 +2,19 @@
 
 Cards are small and drawn with openpyxl's normal worksheets (merged cells, borders). The
 register is the whole archive, so it is written with openpyxl's write-only mode, rows
-fetched in primary-key chunks: memory stays flat however large the archive.
+fetched in primary-key chunks: memory stays flat however large the archive. A register row
+is built in one pass (fields.exporter, compiled once per export) and handed to openpyxl as
+plain values; only the few values that need a style get a (reused) cell, see cells.RowCells.
 """
 
 import datetime
 import re
+from collections.abc import Iterator
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Sum
+from django.db import connection
+from django.db.models import BooleanField, Count, Sum
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -20,11 +25,12 @@ from visits.models import Complaint, Visit
 
 from ..models import Guest
 from . import fields as F
-from .cells import needs_cell, put
+from .cells import RowCells, put
 from .layout import draw_card
 
 VISITS_ON_CARD = 20
 REGISTER_CHUNK = 2000
+LOOKUP_CHUNK = 900  # card numbers per query: under SQLite's limit on query parameters
 _SHEET_NAME_BAD = re.compile(r"[\[\]:*?/\\]")
 
 
@@ -97,45 +103,117 @@ def _register_widths(field: F.Field) -> float:
     return 14
 
 
-def register_values():
-    """The Guest columns the register reads, in one values() query per chunk."""
-    return [f.attname for f in Guest._meta.concrete_fields] + ["referred_by__card_no"]
+# Columns no register field shows, left out of its queries: a fifth fewer values to fetch.
+NOT_SHOWN = {"name_pinyin", "name_initials", "mobile_tail", "last_seen_at", "consent_recorded_by_id",
+             "consent_recorded_at", "anonymised_at", "referred_by_id"}  # fmt: skip
+# Columns shown only in read-only fields, which the import ignores.
+READ_ONLY = {"created_at", "updated_at", "created_by_id", "last_visit_at"}
+
+
+def register_values(*, writable: bool = False) -> list[str]:
+    """The Guest columns the register reads (only those behind fields an import may change when
+    `writable`), in one query per chunk; the id comes first."""
+    skip = NOT_SHOWN | READ_ONLY if writable else NOT_SHOWN
+    return [f.attname for f in Guest._meta.concrete_fields if f.attname not in skip] + ["referred_by__card_no"]
+
+
+NAMES = ("owner_name", "created_by_name", "referred_by_card")
+FIGURES = ("spend_12m", "visits_12m")
+
+
+def register_columns(*, writable: bool = False) -> tuple[str, ...]:
+    """What a record of the register holds, in order: register_values, the names export_value
+    shows for the owner, the creator and the referrer, and (unless `writable`) the 12-month figures."""
+    return (*register_values(writable=writable), *NAMES, *(() if writable else FIGURES))
+
+
+def _records(rows: list[tuple], values: list[str], names: dict, figures: dict | None = None) -> list[tuple]:
+    """Records (register_columns) from rows of register_values: tuples, since a dict per guest
+    would cost as much as the rest of building the row."""
+    owner, creator, referrer = (values.index(name) if name in values else None
+                                for name in ("owner_id", "created_by_id", "referred_by__card_no"))  # fmt: skip
+    if figures is None:
+        return [(*row, names.get(row[owner], ""), "", row[referrer] or "") for row in rows]
+    return [(*row, names.get(row[owner], ""), names.get(row[creator], ""), row[referrer] or "",
+             *figures.get(row[0], (0, 0))) for row in rows]  # fmt: skip
+
+
+def _figures(after: int, last: int, cutoff: datetime.datetime) -> dict[int, tuple]:
+    """The 12-month spend and visits of the guests with ids after `after` up to `last`, in one
+    aggregate over that id range (cheaper to plan than a list of 2,000 ids)."""
+    return {
+        row["guest_id"]: (row["spend_12m"] or 0, row["visits_12m"])
+        for row in Visit.objects.filter(guest_id__gt=after, guest_id__lte=last, visited_at__gte=cutoff)
+        .values("guest_id")
+        .annotate(spend_12m=Sum("spend"), visits_12m=Count("id"))
+    }
+
+
+def _column(name: str) -> str:
+    quote = connection.ops.quote_name
+    return f"{quote(Guest._meta.db_table)}.{quote(name)}"
+
+
+def _user_names() -> dict[int, str]:
+    return {user.pk: str(user) for user in get_user_model().objects.all()}
+
+
+def register_records(*, now: datetime.datetime | None = None, limit: int | None = None) -> Iterator[tuple]:
+    """Every guest's record (register_columns) in id order, fetched chunk by chunk so memory stays
+    flat; `limit` stops after that many guests (the benchmark cuts files of a given size)."""
+    names, values = _user_names(), register_values()
+    cutoff = (now or timezone.now()) - datetime.timedelta(days=365)
+    last, left = 0, limit if limit is not None else float("inf")
+    while left > 0:
+        guests = Guest.objects.filter(pk__gt=last).order_by("pk")[: int(min(REGISTER_CHUNK, left))]
+        rows = list(guests.values_list(*values))
+        if not rows:
+            return
+        figures = _figures(last, rows[-1][0], cutoff)
+        left -= len(rows)
+        last = rows[-1][0]
+        yield from _records(rows, values, names, figures)
+
+
+def records_by_card(card_nos) -> dict[str, tuple]:
+    """The records (register_columns(writable=True)) of the guests with these card numbers: the
+    import compares each row with what exporting its guest would write."""
+    names, values, found = _user_names(), register_values(writable=True), {}
+    card = values.index("card_no")
+    card_nos = list(card_nos)
+    # PostgreSQL takes the numbers as one array: 20,000 of them in an IN list cost Django and the
+    # planner several times the lookup itself. SQLite has no arrays, and a limit on parameters.
+    on_postgresql = connection.vendor == "postgresql"
+    size = len(card_nos) if on_postgresql else LOOKUP_CHUNK
+    for start in range(0, len(card_nos), max(size, 1)):
+        numbers = card_nos[start : start + size]
+        guests = (
+            Guest.objects.filter(RawSQL(f"{_column('card_no')} = ANY(%s)", (numbers,), BooleanField()))
+            if on_postgresql
+            else Guest.objects.filter(card_no__in=numbers)
+        ).order_by()  # in no order: sorting by the model's ordering cost more than the lookup
+        found.update((record[card], record) for record in _records(list(guests.values_list(*values)), values, names))
+    return found
 
 
 def register_rows(*, confidential: bool, now: datetime.datetime | None = None, limit: int | None = None):
-    """Yield the register's rows of cell values, guest by guest in id order, chunk by chunk;
-    `limit` stops after that many guests (the benchmark cuts files of a given size)."""
-    columns = register_fields(confidential=confidential)
-    names = {user.pk: str(user) for user in get_user_model().objects.all()}
-    cutoff = (now or timezone.now()) - datetime.timedelta(days=365)
-    values, lang = register_values(), F.export_language()
-    last, left = 0, limit if limit is not None else float("inf")
-    while left > 0:
-        size = int(min(REGISTER_CHUNK, left))
-        chunk = list(Guest.objects.filter(pk__gt=last).order_by("pk").values(*values)[:size])
-        left -= len(chunk)
-        if not chunk:
-            return
-        last = chunk[-1]["id"]
-        figures = {
-            row["guest_id"]: row
-            for row in Visit.objects.filter(guest_id__in=[r["id"] for r in chunk], visited_at__gte=cutoff)
-            .values("guest_id")
-            .annotate(spend_12m=Sum("spend"), visits_12m=Count("id"))
-        }
-        for record in chunk:
-            record["owner_name"] = names.get(record["owner_id"], "")
-            record["created_by_name"] = names.get(record["created_by_id"], "")
-            record["referred_by_card"] = record["referred_by__card_no"] or ""
-            found = figures.get(record["id"], {})
-            record["spend_12m"] = found.get("spend_12m") or 0
-            record["visits_12m"] = found.get("visits_12m") or 0
-            yield [(field, F.export_value(field, record, lang)) for field in columns]
+    """Yield the register's rows as lists of cell values in register_fields order, guest by guest."""
+    functions = exporters(register_fields(confidential=confidential), register_columns())
+    for record in register_records(now=now, limit=limit):
+        yield [function(record) for function in functions]
+
+
+def exporters(fields, columns: tuple[str, ...] | None = None, blank=None) -> list:
+    """export_value of each field, bound to the exporting person's language and time zone (see
+    fields.exporter for `columns` and `blank`)."""
+    lang, tz = F.export_language(), timezone.get_current_timezone()
+    return [F.exporter(field, lang, tz, blank, columns) for field in fields]
 
 
 def write_register(out, *, confidential: bool, limit: int | None = None, rows=None) -> int:
     """Stream the whole archive into `out` (a path or a binary file); returns the number of guests.
-    `rows` replaces the archive's rows (the benchmark writes edited copies the same way)."""
+    `rows` (lists of values in register_fields order) replaces the archive's rows (the benchmark
+    writes edited copies the same way)."""
     workbook = Workbook(write_only=True)
     ws = workbook.create_sheet("客史档案 Register")
     columns = register_fields(confidential=confidential)
@@ -148,12 +226,10 @@ def write_register(out, *, confidential: bool, limit: int | None = None, rows=No
         cell.font, cell.fill, cell.alignment = HEADER_FONT, HEADER_FILL, HEADER_ALIGN
         header.append(cell)
     ws.append(header)
+    cells = RowCells(ws, [field.kind for field in columns])
     count = 0
     for row in rows if rows is not None else register_rows(confidential=confidential, limit=limit):
-        ws.append([
-            put(WriteOnlyCell(ws), value, kind=field.kind) if needs_cell(value, field.kind) else value
-            for field, value in row
-        ])  # fmt: skip
+        ws.append(cells.row(row))
         count += 1
     workbook.save(out)
     return count

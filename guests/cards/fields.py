@@ -8,10 +8,11 @@ makes "export then import changes nothing" true.
 import datetime
 import functools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from ..models import Guest, RelatedPerson
@@ -173,53 +174,49 @@ def birthday_text(month, day, year=None, lunar=False, leap=False) -> object:
 
 def export_value(field: Field, record: dict, lang: str | None = None):
     """The cell value of one field for one guest; `record` holds the guest's columns by attname
-    plus owner_name, referred_by_card, created_by_name and the figures. `lang` ("zh" or "en")
-    saves the register a language lookup per cell."""
-    lang = lang or export_language()
+    plus owner_name, referred_by_card, created_by_name and the figures."""
+    return exporter(field, lang or export_language(), timezone.get_current_timezone())(record)
+
+
+@functools.lru_cache(maxsize=512)
+def exporter(field: Field, lang: str, tz, blank=None, columns: tuple[str, ...] | None = None) -> Callable:
+    """export_value of one field as a function of the record, built once per language ("zh" or
+    "en") and time zone: the register calls it for every guest. The record is a dict, or a row
+    tuple whose columns `columns` names (the register reads rows, and building a dict for each
+    would cost more than the rest). An empty cell is None, or `blank` (the import compares with
+    calamine's "" for an empty cell)."""
+    at = {name: i for i, name in enumerate(columns)}.__getitem__ if columns else (lambda name: name)
     key = field.key
     if key == "birthday":
-        return birthday_text(
-            record["birth_month"], record["birth_day"], record["birth_year"], record["birthday_lunar"],
-            record["birthday_leap_month"],
-        )  # fmt: skip
-    if key == "created":
-        return _local_date(record["created_at"])
-    if key == "revised":
-        return _local_date(record["updated_at"])
-    if key == "filled_by":
-        return record.get("created_by_name") or None
-    if key == "owner":
-        return record.get("owner_name") or None
-    if key == "referred_by":
-        return record.get("referred_by_card") or None
-    if key == "last_visit":
-        return _local_date(record.get("last_visit_at"))
+        month, day, year, lunar, leap = (at(name) for name in ("birth_month", "birth_day", "birth_year",
+                                                               "birthday_lunar", "birthday_leap_month"))  # fmt: skip
+        return lambda r: birthday_text(r[month], r[day], r[year], r[lunar], r[leap]) or blank
+    if key in ("created", "revised", "last_visit"):
+        i = at({"created": "created_at", "revised": "updated_at", "last_visit": "last_visit_at"}[key])
+        return lambda r: _local_date(r[i], tz) or blank
+    if key in ("filled_by", "owner", "referred_by"):
+        i = at({"filled_by": "created_by_name", "owner": "owner_name", "referred_by": "referred_by_card"}[key])
+        return lambda r: r[i] or blank
+    i = at(key)
     if key in ("spend_12m", "visits_12m"):
-        return record.get(key)
-    value = record[key]
+        return lambda r: r[i]
     if field.kind == "bool":
-        return (YES if value else NO)[lang]
+        yes, no = YES[lang], NO[lang]
+        return lambda r: yes if r[i] else no
     if field.kind == "gender":
-        return GENDER[lang].get(value) if value else None
+        genders = GENDER[lang]
+        return lambda r: genders.get(r[i], blank)
     if field.kind == "choice":
-        return _choice_label(key, value, lang) if value else None
-    if isinstance(value, str):
-        return value or None
-    return value
+        with translation.override("en" if lang == "en" else "zh-hans"):
+            labels = {value: str(label) for value, label in Guest._meta.get_field(key).flatchoices}
+        return lambda r: (labels[v] if v in labels else str(v)) if (v := r[i]) else blank
+    return lambda r: r[i] or blank
 
 
-def _local_date(value):
+def _local_date(value, tz):
     if value is None:
         return None
-    from django.utils import timezone
-
-    return timezone.localtime(value).date() if isinstance(value, datetime.datetime) else value
-
-
-@functools.lru_cache(maxsize=256)
-def _choice_label(name, value, lang) -> str:
-    """The label of a Guest choice in the active language (`lang` is part of the cache key)."""
-    return str(dict(Guest._meta.get_field(name).flatchoices).get(value, value))
+    return timezone.localtime(value, tz).date() if isinstance(value, datetime.datetime) else value
 
 
 # ---- reading -----------------------------------------------------------------------
@@ -245,6 +242,8 @@ _BIRTHDAY = re.compile(
 
 def cell_text(value) -> str:
     """Whatever a cell holds, as the text a person typed: 12345.0 back to 12345, dates as 2026-03-08."""
+    if value.__class__ is str:  # most cells: the checks below are for the others
+        return (value.replace("\r\n", "\n").replace("\r", "\n") if "\r" in value else value).strip()
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -353,8 +352,10 @@ def read_phone(value) -> str:
     return text
 
 
+@functools.cache
 def _labels(model, name) -> dict[str, str]:
-    """Stored value by anything a person may write for it: the value, or its label in Chinese or English."""
+    """Stored value by anything a person may write for it: the value, or its label in Chinese or English
+    (the same in every language, so worked out once: an import reads it for every row)."""
     field = model._meta.get_field(name)
     found = {}
     for language in ("en", "zh-hans"):

@@ -6,12 +6,13 @@ reports merged ranges, which the card's "first cell to the right" rule needs. It
 runs on bytes that safety.inspect has passed.
 """
 
+import functools
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
-from openpyxl.utils.cell import get_column_letter
+from openpyxl.utils.cell import coordinate_to_tuple, get_column_letter
 from python_calamine import CalamineError, CalamineWorkbook
 
 from .fields import FIELD_LABELS, PEOPLE_LABELS, TABLE_LABELS, Field, find_field
@@ -46,6 +47,27 @@ class Entry:
     # None when the card has no related-people table (the guest's people are left alone).
     people: list[dict[str, tuple[str, object]]] | None = None
     people_cell: str = ""
+
+
+class RegisterRow:
+    """One row of a register: its raw values, and the register's columns by field key. The cell
+    addresses of its values are worked out only when asked for (to report a problem, or to read a
+    row that changed): a register of 20,000 unchanged rows has 800,000 of them."""
+
+    people = None
+    people_cell = ""
+
+    def __init__(self, sheet: str, row: int, raw: list, columns: dict[str, int]):
+        self.sheet, self.row, self.raw, self.columns = sheet, row, raw, columns
+
+    @property
+    def where(self) -> str:
+        return f"{self.sheet}!{self.row + 1}"
+
+    @functools.cached_property
+    def values(self) -> dict[str, tuple[str, object]]:
+        row, raw = str(self.row + 1), self.raw
+        return {key: (get_column_letter(col + 1) + row, raw[col]) for key, col in self.columns.items()}
 
 
 @dataclass
@@ -137,19 +159,27 @@ def _read_register(name, header, rows, formulas, result: ReadResult) -> None:
         else:
             columns[col] = found
             seen[found.key] = cell
+    by_key = {found.key: col for col, found in columns.items()}
+    width = max(columns, default=-1) + 1
+    formula_at = _cells_by_row(formulas)
     for r, values in rows:
         if all(_empty(v) for v in values):
             continue
-        entry = Entry(sheet=name, where=f"{name}!{r + 1}")
-        for col, found in columns.items():
-            cell = ref(r, col)
-            if cell in formulas:
-                _formula_problem(result, name, cell, found.name_in())
-            entry.values[found.key] = (cell, values[col] if col < len(values) else None)
-        for col in range(len(values)):
-            if col not in columns and ref(r, col) in formulas:
-                _formula_problem(result, name, ref(r, col))
-        result.entries.append(entry)
+        if len(values) < width:
+            values = list(values) + [""] * (width - len(values))
+        if r in formula_at:
+            for col in sorted(formula_at[r]):
+                _formula_problem(result, name, ref(r, col), columns[col].name_in() if col in columns else "")
+        result.entries.append(RegisterRow(name, r, values, by_key))
+
+
+def _cells_by_row(cells) -> dict[int, set[int]]:
+    """0-based (row → columns) of A1-style cell addresses."""
+    found: dict[int, set[int]] = {}
+    for cell in cells:
+        row, col = coordinate_to_tuple(cell)
+        found.setdefault(row - 1, set()).add(col - 1)
+    return found
 
 
 def _read_card(name, grid: dict, merged, formulas, result: ReadResult) -> None:

@@ -25,7 +25,12 @@ ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")
 MB = 1024 * 1024
 
 _DANGEROUS_XML = re.compile(rb"<!\s*(?:DOCTYPE|ENTITY)", re.IGNORECASE)
-_CELL_OR_FORMULA = re.compile(rb'<(?:\w+:)?c\b[^>]*?\sr="([A-Z]{1,3}[0-9]{1,7})"|<(?:\w+:)?f[\s>/]')
+# A formula element, <f> or <x:f>: searched for on its own (a few per file at most), and the cell
+# holding it found backwards from it, so the scan does not stop at each of a register's cells.
+# Two patterns with a literal start: the regex engine then skips to candidates at memchr speed.
+_FORMULAS = (re.compile(rb"<f[\s>/]"), re.compile(rb":f[\s>/]"))
+_TAG_PREFIX = re.compile(rb"<\w+\Z")
+_CELL = re.compile(rb'<(?:\w+:)?c\b[^>]*?\sr="([A-Z]{1,3}[0-9]{1,7})"')
 _CHUNK = 1 * MB
 _CARRY = 4096
 
@@ -187,12 +192,17 @@ def _scan(archive: zipfile.ZipFile, entry: zipfile.ZipInfo, *, find_formulas: bo
 
 
 def _formula_cells(buffer: bytes, cut: int, cell: str, formulas: list[str]) -> str:
-    """Matches starting before `cut` (the rest is carried to the next chunk); returns the last cell seen."""
-    for match in _CELL_OR_FORMULA.finditer(buffer):
-        if match.start() >= cut:
+    """Formulas starting before `cut` (the rest is carried to the next chunk); returns the cell of the
+    last one, which a formula whose cell starts in an earlier chunk is credited to."""
+    for start in sorted(match.start() for pattern in _FORMULAS for match in pattern.finditer(buffer)):
+        if start >= cut:
             break
-        if match.group(1):
-            cell = match.group(1).decode()
-        else:
-            formulas.append(cell)
+        if buffer[start] == ord(":") and not _TAG_PREFIX.search(buffer, max(start - 64, 0), start):
+            continue  # ":f " in text, not an element
+        found = None
+        for opening in _CELL.finditer(buffer, max(start - _CARRY, 0), start):
+            found = opening
+        if found is not None:
+            cell = found.group(1).decode()
+        formulas.append(cell)
     return cell

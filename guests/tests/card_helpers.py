@@ -8,6 +8,7 @@ import openpyxl
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from guests.cards import fields as F
 from guests.models import CardTransfer, Guest, RelatedPerson
 from guests.services import related_person_add
 from guests.tests.factories import GuestFactory
@@ -90,3 +91,15 @@ def save(workbook) -> bytes:
 
 def download(response) -> bytes:
     return b"".join(response.streaming_content)
+
+
+def labels_of(ws) -> dict[str, openpyxl.cell.Cell]:
+    """Field label → the value cell right of it (past the label's merged range)."""
+    found = {}
+    merged = {r.start_cell.coordinate: r for r in ws.merged_cells.ranges}
+    for row in ws.iter_rows():
+        for cell in row:
+            if isinstance(cell.value, str) and cell.value in {f.label for f in F.FIELDS}:
+                right = merged[cell.coordinate].max_col + 1 if cell.coordinate in merged else cell.column + 1
+                found.setdefault(cell.value, ws.cell(row=cell.row, column=right))  # not the tables' headers
+    return found

@@ -261,7 +261,7 @@ def test_an_error_while_writing_rolls_back_every_guest_already_written(
     client = client_for(admin_user)
     upload(client, django_capture_on_commit_callbacks, content, **EN)
     transfer = last_transfer()
-    real_create, calls = services.guest_create, []
+    real_create, calls = services.guest_bulk_create, []
 
     def create_then_fail(**kwargs):
         calls.append(kwargs)
@@ -269,8 +269,25 @@ def test_an_error_while_writing_rolls_back_every_guest_already_written(
             raise RuntimeError("disk full")
         return real_create(**kwargs)
 
-    monkeypatch.setattr(services, "guest_create", create_then_fail)
+    # One guest per write: the first is written when the second fails.
+    monkeypatch.setattr(services, "WRITE_CHUNK", 1)
+    monkeypatch.setattr(services, "guest_bulk_create", create_then_fail)
     before = archive_state()
     response = confirm(client, django_capture_on_commit_callbacks, transfer, **EN)
     assert "nothing was saved: disk full" in response.content.decode()
     assert archive_state() == before and len(calls) == 2
+
+
+PREFIXED_SHEET = """<?xml version="1.0" encoding="UTF-8"?>
+<x:worksheet xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><x:sheetData>
+<x:row r="1"><x:c r="A1" t="inlineStr"><x:is><x:t>姓名 Name</x:t></x:is></x:c>
+<x:c r="B1" t="inlineStr"><x:is><x:t>备注 Notes</x:t></x:is></x:c></x:row>
+<x:row r="2"><x:c r="A2" t="inlineStr"><x:is><x:t>新客人 ratio:f 1</x:t></x:is></x:c>
+<x:c r="B2"><x:f>1+1</x:f><x:v>2</x:v></x:c></x:row></x:sheetData></x:worksheet>""".encode()
+
+
+def test_a_formula_is_found_in_a_sheet_whose_elements_carry_a_namespace_prefix():
+    from guests.cards.safety import inspect
+
+    content = rezip(GOOD, replace={"xl/worksheets/sheet1.xml": PREFIXED_SHEET})
+    assert inspect(content).formulas == {"Sheet1": ["B2"]}  # and not A2, whose text holds ":f "

@@ -14,6 +14,7 @@ from guests.tests.card_helpers import (
     archive_state,
     confirm,
     download,
+    labels_of,
     last_transfer,
     load,
     rich_guests,
@@ -25,18 +26,6 @@ from visits.complaints import complaint_record
 from visits.tests.factories import outlet, record_visit
 
 pytestmark = pytest.mark.django_db
-
-
-def labels_of(ws) -> dict[str, openpyxl.cell.Cell]:
-    """Field label → the value cell right of it (past the label's merged range)."""
-    found = {}
-    merged = {r.start_cell.coordinate: r for r in ws.merged_cells.ranges}
-    for row in ws.iter_rows():
-        for cell in row:
-            if isinstance(cell.value, str) and cell.value in {f.label for f in F.FIELDS}:
-                right = merged[cell.coordinate].max_col + 1 if cell.coordinate in merged else cell.column + 1
-                found.setdefault(cell.value, ws.cell(row=cell.row, column=right))  # not the tables' headers
-    return found
 
 
 def card_of(client, guest) -> openpyxl.Workbook:
