@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import formats
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from guests.models import Guest
 from visits.models import Complaint, MealPeriod, Visit, VisitDayTotal
@@ -231,7 +231,7 @@ class TopSpenderReport(Report):
         Column("tier", gettext_lazy("Tier")),
         Column("company", gettext_lazy("Company")),
         Column("owner", gettext_lazy("Owner")),
-        Column("visits", gettext_lazy("Visits"), "int"),
+        Column("visits", pgettext_lazy("how many", "Visits"), "int"),
         Column("spend", gettext_lazy("Spend"), "money"),
     ]
     LIMIT = 50
@@ -365,7 +365,7 @@ class MealWeekdayReport(Report):
     columns = [
         Column("meal", gettext_lazy("Meal period")),
         Column("weekday_label", gettext_lazy("Weekday")),
-        Column("visits", gettext_lazy("Visits"), "int"),
+        Column("visits", pgettext_lazy("how many", "Visits"), "int"),
         Column("covers", gettext_lazy("Covers"), "int"),
         Column("spend", gettext_lazy("Spend"), "money"),
         Column("per_cover", gettext_lazy("Spend per cover"), "money"),
@@ -423,7 +423,7 @@ class SpendByTierReport(Report):
     columns = [
         Column("month_label", gettext_lazy("Month")),
         Column("tier", gettext_lazy("Tier")),
-        Column("visits", gettext_lazy("Visits"), "int"),
+        Column("visits", pgettext_lazy("how many", "Visits"), "int"),
         Column("spend", gettext_lazy("Spend"), "money"),
     ]
 

@@ -589,3 +589,8 @@ def at_risk_data(vips):
     for found in ReviewLine.objects.filter(review=vips["review"]):
         found.at_risk = True
         found.save()
+
+
+def test_a_count_of_visits_is_headed_as_a_number_in_chinese_not_as_the_visit_records_menu(client_for, manager):
+    html = client_for(manager).get(reverse("reports:meal_weekday"), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert '<th class="text-end">到店次数</th>' in html and '<th class="text-end">到店记录</th>' not in html
