@@ -137,21 +137,38 @@ def _apply_followup_rules(guest):
     enqueue(apply_rules_to_guest, guest.pk)
 
 
-@transaction.atomic
-def guest_update(
-    *, guest: Guest, actor, fields: dict, tags: Iterable[str | Tag] | None = None, reason: str | None = None
-) -> Guest:
-    # Forms mutate the instance they validate, so compare against the stored row.
-    guest = Guest.objects.select_for_update().get(pk=guest.pk)
+def _differs(guest: Guest, name: str, value) -> bool:
+    """Whether the guest's field differs from value; a foreign key is compared by id, without
+    loading the object it points to."""
+    field = Guest._meta.get_field(name)
+    if field.is_relation:
+        return getattr(guest, field.attname) != (value.pk if value is not None else None)
+    return getattr(guest, name) != value
+
+
+def _apply_changes(guest: Guest, actor, fields: dict) -> set[str]:
+    """Set fields on the stored guest as guest_update does: refused for an anonymised guest or a
+    field the actor may not change; search keys and the consent record follow. Returns the names
+    of the fields whose value changed."""
     if guest.is_anonymised:
         raise ValidationError(_("An anonymised guest cannot be changed."))
-    changed = {name for name, value in fields.items() if getattr(guest, name) != value}
+    changed = {name for name, value in fields.items() if _differs(guest, name, value)}
     _check_field_permissions(actor, changed)
     was_consenting = guest.greeting_consent
     for name, value in fields.items():
         setattr(guest, name, value)
     _refresh_search_keys(guest)
     _record_consent(guest, actor, was_consenting)
+    return changed
+
+
+@transaction.atomic
+def guest_update(
+    *, guest: Guest, actor, fields: dict, tags: Iterable[str | Tag] | None = None, reason: str | None = None
+) -> Guest:
+    # Forms mutate the instance they validate, so compare against the stored row.
+    guest = Guest.objects.select_for_update().get(pk=guest.pk)
+    changed = _apply_changes(guest, actor, fields)
     if changed:
         _save(guest, actor, reason)
     if tags is not None:
@@ -161,10 +178,15 @@ def guest_update(
 
 
 def related_person_add(*, guest: Guest, actor, name: str, relation: str, phone: str = "") -> RelatedPerson:
-    person = RelatedPerson(guest=guest, name=name, relation=relation, phone=phone.strip())
-    person._history_user = actor
+    person = _related_person(guest, actor, name, relation, phone)
     person.full_clean()
     person.save()
+    return person
+
+
+def _related_person(guest: Guest, actor, name: str, relation: str, phone: str = "") -> RelatedPerson:
+    person = RelatedPerson(guest=guest, name=name, relation=relation, phone=phone.strip())
+    person._history_user = actor
     return person
 
 
@@ -444,22 +466,12 @@ def guest_bulk_create(*, actor, rows: list[dict]) -> list[Guest]:
     people = []
     for guest, row in zip(guests, rows, strict=True):
         for person in row.get("related_people") or ():
-            person = RelatedPerson(guest=guest, name=person["name"], relation=person["relation"],
-                                   phone=person.get("phone", "").strip())  # fmt: skip
-            person._history_user = actor
+            person = _related_person(guest, actor, person["name"], person["relation"], person.get("phone", ""))
             person.full_clean(exclude=["guest"])
             people.append(person)
     if people:
         bulk_create_with_history(people, RelatedPerson, batch_size=BULK_BATCH, default_user=actor)
     return guests
-
-
-def _differs(guest: Guest, name: str, value) -> bool:
-    """guest_update's `getattr(guest, name) != value`, without loading the object a foreign key points to."""
-    field = Guest._meta.get_field(name)
-    if field.is_relation:
-        return getattr(guest, field.attname) != (value.pk if value is not None else None)
-    return getattr(guest, name) != value
 
 
 def _update_rows(guests: list[Guest], attnames: list[str]) -> None:
@@ -500,17 +512,8 @@ def guest_bulk_update(*, actor, changes: list[tuple[int, dict]], reason: str | N
         if pk not in stored:
             raise Guest.DoesNotExist(f"Guest {pk} does not exist.")
         guest = stored[pk]
-        if guest.is_anonymised:
-            raise ValidationError(_("An anonymised guest cannot be changed."))
-        changed = {name for name, value in fields.items() if _differs(guest, name, value)}
-        _check_field_permissions(actor, changed)
         before = [getattr(guest, column) for column in columns]
-        was_consenting = guest.greeting_consent
-        for name, value in fields.items():
-            setattr(guest, name, value)
-        _refresh_search_keys(guest)
-        _record_consent(guest, actor, was_consenting)
-        if not changed:
+        if not _apply_changes(guest, actor, fields):
             continue
         guest._history_user = actor
         if reason:
