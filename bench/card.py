@@ -48,6 +48,7 @@ def parse_args(argv=None):
     parser.add_argument("--database-url", default=DEFAULT_URL)
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--repeat", type=int, default=3, help="runs of each timing; the median counts")
+    parser.add_argument("--only", choices=("export", "import"), help="measure one side only")
     return parser.parse_args(argv)
 
 
@@ -206,7 +207,6 @@ def main(argv=None) -> int:
     from django.db import connection, connections
 
     from bench import seed
-    from guests.cards.export import write_register
     from guests.models import Guest
 
     call_command("migrate", interactive=False, verbosity=0)
@@ -219,6 +219,21 @@ def main(argv=None) -> int:
     tmp.mkdir(parents=True, exist_ok=True)
     ok = True
 
+    if args.only != "import":
+        ok &= measure_export(args, log, tmp)
+    if args.only != "export":
+        ok &= measure_import(args, log)
+    for path in tmp.iterdir():
+        path.unlink()
+    tmp.rmdir()
+    (RESULTS / f"card-{args.guests}-{args.import_rows}.txt").write_text("\n".join(log.lines) + "\n")
+    return 0 if ok else 1
+
+
+def measure_export(args, log, tmp) -> bool:
+    from django.db import connection
+
+    ok = True
     log(f"== Register export, {args.guests:,} guests (PostgreSQL {connection.settings_dict['NAME']}, "
         f"openpyxl {'with' if openpyxl_lxml() else 'without'} lxml), median of {args.repeat}")  # fmt: skip
     exports, export_rss, same, plain = [], 0.0, [], []
@@ -236,26 +251,35 @@ def main(argv=None) -> int:
     ok &= _target(log, "export / bare write of the same cells", statistics.median(exports) / statistics.median(same),
                   EXPORT_RATIO, "x")  # fmt: skip
     ok &= _target(log, "export peak RSS", export_rss, EXPORT_RSS_MB, " MB")
+    return ok
 
+
+def measure_import(args, log) -> bool:
+    from django.db import connections
+
+    from guests.cards.export import write_register
+
+    ok = True
     log(f"== Register import, {args.import_rows:,} rows, median of {args.repeat}")
     out = io.BytesIO()
     write_register(out, confidential=True, limit=args.import_rows)
     same = out.getvalue()
     new, changed = edited_copy(args.import_rows, "new"), edited_copy(args.import_rows, "taste")
     connections.close_all()
-    runs, _ = repeated(args.repeat, bare_parse_openpyxl, same)
-    rows_o, openpyxl_s = runs[0][0], [seconds for _rows, seconds in runs]
-    runs, _ = repeated(args.repeat, bare_parse_calamine, same)
-    rows_c, calamine_s = runs[0][0], [seconds for _rows, seconds in runs]
+    openpyxl_s, calamine_s, plans, plan_rss = [], [], [], 0.0
+    for _ in range(args.repeat):  # alternated, so a busy moment on the machine slows the parse and the import alike
+        (rows_o, seconds), _rss = in_child(bare_parse_openpyxl, same)
+        openpyxl_s.append(seconds)
+        (rows_c, seconds), _rss = in_child(bare_parse_calamine, same)
+        calamine_s.append(seconds)
+        (kinds, problems, seconds), rss = in_child(plan_unchanged, same)
+        plans, plan_rss = plans + [seconds], max(plan_rss, rss)
     bare = min(statistics.median(openpyxl_s), statistics.median(calamine_s))
     faster = "calamine" if statistics.median(calamine_s) <= statistics.median(openpyxl_s) else "openpyxl"
     log(f"bare parse openpyxl read-only {_times(openpyxl_s)}  ({rows_o:,} rows incl. header)")
     log(f"bare parse python-calamine    {_times(calamine_s)}  ({rows_c:,} rows incl. header)")
     log(f"  {faster} is the faster safe reader, and the baseline: "
         f"openpyxl / calamine = {statistics.median(openpyxl_s) / statistics.median(calamine_s):.1f}x")  # fmt: skip
-    runs, plan_rss = repeated(args.repeat, plan_unchanged, same)
-    kinds, problems = runs[0][0], runs[0][1]
-    plans = [seconds for _kinds, _problems, seconds in runs]
     log(f"import of the exported file (all unchanged) {_times(plans)}  peak RSS {plan_rss:.0f} MB  {kinds} "
         f"problems={problems}")  # fmt: skip
     ok &= _target(log, "unchanged import / bare parse", statistics.median(plans) / bare, IMPORT_RATIO, "x")
@@ -268,11 +292,7 @@ def main(argv=None) -> int:
             f"({statistics.median(totals) / written * 1000:.2f} ms per guest)  peak RSS {rss:.0f} MB  {kinds} "
             f"problems={problems}")  # fmt: skip
         ok &= _target(log, f"{label} import / bare parse", statistics.median(totals) / bare, IMPORT_RATIO, "x")
-    for path in tmp.iterdir():
-        path.unlink()
-    tmp.rmdir()
-    (RESULTS / f"card-{args.guests}-{args.import_rows}.txt").write_text("\n".join(log.lines) + "\n")
-    return 0 if ok else 1
+    return ok
 
 
 def openpyxl_lxml() -> bool:

@@ -179,21 +179,45 @@ def records_by_card(card_nos) -> dict[str, tuple]:
     """The records (register_columns(writable=True)) of the guests with these card numbers: the
     import compares each row with what exporting its guest would write."""
     names, values, found = _user_names(), register_values(writable=True), {}
-    card = values.index("card_no")
+    card, referrer = values.index("card_no"), values.index("referred_by__card_no")
+    # The referrer's id, not its card number: joining the guests to themselves made PostgreSQL hash
+    # the whole archive, twice the time of the lookup. The few referrers are read afterwards.
+    fetched = [*values[:referrer], "referred_by_id", *values[referrer + 1 :]]
     card_nos = list(card_nos)
-    # PostgreSQL takes the numbers as one array: 20,000 of them in an IN list cost Django and the
-    # planner several times the lookup itself. SQLite has no arrays, and a limit on parameters.
+    # PostgreSQL takes the numbers as one array literal: 20,000 of them in an IN list, or as the
+    # ARRAY[...] of 20,000 constants a Python list becomes, cost Django and the planner several times
+    # the lookup itself. SQLite has no arrays, and a limit on parameters.
     on_postgresql = connection.vendor == "postgresql"
     size = len(card_nos) if on_postgresql else LOOKUP_CHUNK
     for start in range(0, len(card_nos), max(size, 1)):
         numbers = card_nos[start : start + size]
         guests = (
-            Guest.objects.filter(RawSQL(f"{_column('card_no')} = ANY(%s)", (numbers,), BooleanField()))
+            Guest.objects.filter(
+                RawSQL(f"{_column('card_no')} = ANY(%s::text[])", (_array_literal(numbers),), BooleanField())
+            )
             if on_postgresql
             else Guest.objects.filter(card_no__in=numbers)
         ).order_by()  # in no order: sorting by the model's ordering cost more than the lookup
-        found.update((record[card], record) for record in _records(list(guests.values_list(*values)), values, names))
+        rows = _with_referrer_cards(list(guests.values_list(*fetched)), referrer)
+        found.update((record[card], record) for record in _records(rows, values, names))
     return found
+
+
+def _with_referrer_cards(rows: list[tuple], at: int) -> list[tuple]:
+    """The rows with the referrer's id at `at` replaced by the referrer's card number."""
+    ids, cards = list({row[at] for row in rows if row[at] is not None}), {}
+    size = len(ids) if connection.vendor == "postgresql" else LOOKUP_CHUNK
+    for start in range(0, len(ids), max(size, 1)):
+        cards.update(Guest.objects.filter(pk__in=ids[start : start + size]).order_by().values_list("pk", "card_no"))
+    return [row if row[at] is None else (*row[:at], cards.get(row[at]), *row[at + 1 :]) for row in rows]
+
+
+def _array_literal(texts: list[str]) -> str:
+    """PostgreSQL's text form of a text[]: every element quoted, its quotes and backslashes escaped."""
+    joined = '","'.join(texts)
+    if '"' in joined or "\\" in joined:  # rare: escape element by element
+        joined = '","'.join(text.replace("\\", "\\\\").replace('"', '\\"') for text in texts)
+    return '{"' + joined + '"}' if texts else "{}"
 
 
 def register_rows(*, confidential: bool, now: datetime.datetime | None = None, limit: int | None = None):

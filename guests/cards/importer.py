@@ -12,6 +12,8 @@ register of 20,000 unchanged guests thus costs one query for the guests, not 20,
 conversion and validation.
 """
 
+import contextlib
+import gc
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -72,6 +74,25 @@ class _Converted:
 
 def plan_import(data: bytes, *, actor, progress: Callable[[int, int], None] | None = None) -> Plan:
     """Raises safety.Refused for a file that must not be parsed; otherwise the full plan."""
+    with _collection_paused():
+        return _plan_import(data, actor=actor, progress=progress)
+
+
+@contextlib.contextmanager
+def _collection_paused():
+    """Python's cyclic garbage collector paused for the check: a register's rows are hundreds of
+    thousands of small objects, none in a cycle, and the collector went through all of them again
+    and again as they were made (a fifth of the time of checking 20,000 unchanged rows)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _plan_import(data: bytes, *, actor, progress: Callable[[int, int], None] | None) -> Plan:
     inspected = inspect(data)
     read = read_workbook(data, inspected)
     plan = Plan(problems=list(read.problems))

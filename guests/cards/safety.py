@@ -25,11 +25,13 @@ ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")
 MB = 1024 * 1024
 
 _DANGEROUS_XML = re.compile(rb"<!\s*(?:DOCTYPE|ENTITY)", re.IGNORECASE)
-# A formula element, <f> or <x:f>: searched for on its own (a few per file at most), and the cell
-# holding it found backwards from it, so the scan does not stop at each of a register's cells.
-# Two patterns with a literal start: the regex engine then skips to candidates at memchr speed.
-_FORMULAS = (re.compile(rb"<f[\s>/]"), re.compile(rb":f[\s>/]"))
+# A formula element, <f> or <x:f>: found by the "f" of its tag and the character after it (one
+# pass of a one-letter literal, which the regex engine skips to at C speed), then told apart from
+# text by the "<" or "<prefix:" before it, so the scan does not stop at each of a register's cells.
+# The cell holding it is found backwards from it.
+_FORMULA_TAG = re.compile(rb"f[\s>/]")
 _TAG_PREFIX = re.compile(rb"<\w+\Z")
+LT, COLON = ord("<"), ord(":")
 _CELL = re.compile(rb'<(?:\w+:)?c\b[^>]*?\sr="([A-Z]{1,3}[0-9]{1,7})"')
 _CHUNK = 1 * MB
 _CARRY = 4096
@@ -162,7 +164,7 @@ def _sheet_parts(archive: zipfile.ZipFile) -> list[tuple[str, str]]:
 
 
 def _refuse_dangerous_xml(chunk: bytes) -> None:
-    if _DANGEROUS_XML.search(chunk):
+    if b"!" in chunk and _DANGEROUS_XML.search(chunk):  # "!" is rare in a sheet and found at memchr speed
         raise Refused(
             _("The file contains XML declarations (DOCTYPE or ENTITY) that no spreadsheet program writes: it is "
               "refused as a possible XML bomb.")
@@ -170,9 +172,12 @@ def _refuse_dangerous_xml(chunk: bytes) -> None:
 
 
 def _scan(archive: zipfile.ZipFile, entry: zipfile.ZipInfo, *, find_formulas: bool) -> list[str]:
-    """Inflate one part in chunks: refuse XML declarations, and list the cells holding a formula."""
+    """Inflate one part in chunks: refuse XML declarations, and list the cells holding a formula.
+    A buffer is the chunk after the end of the one before (`carry`): its first `done` bytes were
+    searched for formulas already, and each formula still has the _CARRY bytes before it, where
+    its cell's opening tag is."""
     is_xml = entry.filename.lower().endswith((".xml", ".rels", ".vml"))
-    formulas, cell, carry, first = [], "?", b"", True
+    formulas, cell, carry, done, first = [], "?", b"", 0, True
     with archive.open(entry) as stream:
         while chunk := stream.read(_CHUNK):
             if not is_xml:
@@ -184,21 +189,25 @@ def _scan(archive: zipfile.ZipFile, entry: zipfile.ZipInfo, *, find_formulas: bo
             _refuse_dangerous_xml(buffer)
             cut = max(len(buffer) - _CARRY, 0)
             if find_formulas:
-                cell = _formula_cells(buffer, cut, cell, formulas)
-            carry = buffer[cut:]
+                cell = _formula_cells(buffer, done, cut, cell, formulas)
+            keep = max(cut - _CARRY, 0)
+            carry, done = buffer[keep:], cut - keep
     if find_formulas and carry:
-        _formula_cells(carry, len(carry), cell, formulas)
+        _formula_cells(carry, done, len(carry), cell, formulas)
     return formulas
 
 
-def _formula_cells(buffer: bytes, cut: int, cell: str, formulas: list[str]) -> str:
-    """Formulas starting before `cut` (the rest is carried to the next chunk); returns the cell of the
-    last one, which a formula whose cell starts in an earlier chunk is credited to."""
-    for start in sorted(match.start() for pattern in _FORMULAS for match in pattern.finditer(buffer)):
+def _formula_cells(buffer: bytes, begin: int, cut: int, cell: str, formulas: list[str]) -> str:
+    """Formulas whose tag starts from `begin` and before `cut` (the rest is carried to the next
+    chunk); returns the cell of the last one, which a formula whose cell tag is not found is
+    credited to."""
+    for match in _FORMULA_TAG.finditer(buffer, begin + 1, min(cut + 2, len(buffer))):
+        start = match.start() - 1  # the "<" or ":" before the f
         if start >= cut:
             break
-        if buffer[start] == ord(":") and not _TAG_PREFIX.search(buffer, max(start - 64, 0), start):
-            continue  # ":f " in text, not an element
+        before = buffer[start]
+        if before != LT and (before != COLON or not _TAG_PREFIX.search(buffer, max(start - 64, 0), start)):
+            continue  # "f " in text, or ":f " in text, not an element
         found = None
         for opening in _CELL.finditer(buffer, max(start - _CARRY, 0), start):
             found = opening

@@ -291,3 +291,20 @@ def test_a_formula_is_found_in_a_sheet_whose_elements_carry_a_namespace_prefix()
 
     content = rezip(GOOD, replace={"xl/worksheets/sheet1.xml": PREFIXED_SHEET})
     assert inspect(content).formulas == {"Sheet1": ["B2"]}  # and not A2, whose text holds ":f "
+
+
+def test_a_formula_is_found_wherever_the_scan_cuts_the_sheet_into_chunks(monkeypatch):
+    from guests.cards import safety
+
+    workbook = openpyxl.Workbook(write_only=True)  # text inline in the sheet, among the cells
+    ws = workbook.create_sheet("Sheet1")
+    ws.append(["姓名 Name", "手机 Mobile", "备注 Notes"])
+    for n in range(2, 40):
+        ws.append([f"客人{n}", f"135{n:08d}", "=1+1" if n % 7 == 0 else "chef of staff, if/f half:f <f>"])
+    content = save(workbook)
+    expected = [f"C{n}" for n in range(2, 40) if n % 7 == 0]
+    assert safety.inspect(content).formulas == {"Sheet1": expected}
+    monkeypatch.setattr(safety, "_CARRY", 64)
+    for size in range(60, 200):  # every place a chunk can end, a formula's "<f" split across two among them
+        monkeypatch.setattr(safety, "_CHUNK", size)
+        assert safety.inspect(content).formulas == {"Sheet1": expected}, size

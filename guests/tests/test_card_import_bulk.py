@@ -197,6 +197,15 @@ def test_a_changed_row_is_still_checked_whole(admin_user):
     assert [(p.cell, p.field) for p in plan.problems] == [(mobile, "Mobile")]
 
 
+@pytest.mark.parametrize("card_no", ['KS"1', "KS\\2", "KS,3", "KS{4}", "KS 5", "NULL"])
+def test_a_card_number_with_quotes_commas_braces_or_backslashes_still_finds_its_guest(admin_user, card_no):
+    GuestFactory(name="旧卡客人", card_no=card_no)
+    out = io.BytesIO()
+    write_register(out, confidential=True)
+    plan = plan_import(out.getvalue(), actor=admin_user)
+    assert plan.problems == [] and [(a.kind, a.card_no) for a in plan.actions] == [("unchanged", card_no)]
+
+
 def _register_of(count: int) -> bytes:
     for n in range(count):
         GuestFactory(name=f"客人{n}", mobile=f"139{n:08d}")
