@@ -1,7 +1,7 @@
 """Load a synthetic guest archive into PostgreSQL with COPY, fast enough for a million rows.
 
 Rows come from guests.demo.GuestFaker and get their search keys exactly as
-guests.services._refresh_search_keys computes them. The generation runs in worker
+guests.services.archive._refresh_search_keys computes them. The generation runs in worker
 processes, one chunk of rows each, while this process streams the finished chunks
 into COPY; the secondary indexes are dropped for the load and rebuilt from their own
 definitions afterwards, which is several times faster than maintaining them row by row.
@@ -67,7 +67,7 @@ def _chunk(job: tuple) -> tuple[int, str]:
     lines = []
     for guest_id in range(first_id, first_id + count):
         row = faker.person() | faker.preferences()
-        # What guests.services._refresh_search_keys does on every save.
+        # What guests.services.archive._refresh_search_keys does on every save.
         name = row["name"].strip()
         surname = row["surname"].strip() or split_name(name)[0]
         mobile = normalise_mobile(row["mobile"])

@@ -17,7 +17,6 @@ import gc
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from operator import itemgetter
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -27,7 +26,8 @@ from django.utils.translation import gettext as _
 from ..models import Guest, RelatedPerson
 from ..pinyin import split_name
 from . import fields as F
-from .export import exporters, records_by_card, register_columns
+from .compare import AsExported
+from .export import records_by_card, register_columns
 from .reader import Entry, Problem, RegisterRow, read_workbook
 from .safety import inspect
 
@@ -100,7 +100,7 @@ def _plan_import(data: bytes, *, actor, progress: Callable[[int, int], None] | N
     cards = [_card_no(entry) for entry in read.entries]
     known, columns = records_by_card({card for card in cards if card}), register_columns(writable=True)
     may_skip = actor is None or actor.has_perm("guests.view_confidential")
-    compare: dict[int, _AsExported] = {}
+    compare: dict[int, AsExported] = {}
     converted = []
     for done, (entry, card) in enumerate(zip(read.entries, cards, strict=True), 1):
         record = known.get(card)
@@ -108,7 +108,7 @@ def _plan_import(data: bytes, *, actor, progress: Callable[[int, int], None] | N
         if record is not None and isinstance(entry, RegisterRow) and (may_skip or "confidential_notes" not in
                                                                         entry.columns):  # fmt: skip
             as_exported = compare.get(id(entry.columns)) or compare.setdefault(
-                id(entry.columns), _AsExported(entry.columns, columns)
+                id(entry.columns), AsExported(entry.columns, columns)
             )
             keys = as_exported.differing(entry.raw, record)
         converted.append(_convert(entry, card, actor, plan.problems, keys))
@@ -145,49 +145,6 @@ def _card_no(entry) -> str:
         raw = entry.raw[col]
         return raw.strip().upper() if raw.__class__ is str else F.cell_text(raw).upper()
     return F.cell_text(entry.values["card_no"][1]).upper() if "card_no" in entry.values else ""
-
-
-def _getter(items: list) -> Callable[[object], tuple]:
-    """operator.itemgetter that always returns a tuple, even of one item or none."""
-    if not items:
-        return lambda _source: ()
-    if len(items) == 1:
-        (item,) = items
-        return lambda source: (source[item],)
-    return itemgetter(*items)
-
-
-# The kinds whose cell is the stored value itself; the others are words, dates or names the
-# export writes for it.
-STORED_AS_WRITTEN = {"text", "list", "mobile", "phone", "tier"}
-
-
-class _AsExported:
-    """A register sheet's columns as exporting a guest would fill them, in the importing person's
-    language. Reading a cell is the inverse of writing it, so a cell that reads exactly as the
-    guest would be exported is unchanged, and only cells that differ are converted and checked."""
-
-    def __init__(self, columns: dict[str, int], record_columns: tuple[str, ...]):
-        keys = [key for key in columns if key != "card_no" and not F.BY_KEY[key].read_only]
-        self.stored_keys = [key for key in keys if F.BY_KEY[key].kind in STORED_AS_WRITTEN]
-        self.written_keys = [key for key in keys if key not in self.stored_keys]
-        self.raw_stored = _getter([columns[key] for key in self.stored_keys])
-        self.stored = _getter([record_columns.index(key) for key in self.stored_keys])
-        self.raw_written = _getter([columns[key] for key in self.written_keys])
-        self.writers = exporters([F.BY_KEY[key] for key in self.written_keys], record_columns, blank="")
-
-    def differing(self, raw: list, record: tuple) -> list[str]:
-        """The keys whose cell differs from the guest's export; the birthday is read with its lunar flag."""
-        keys = []
-        cells, stored = self.raw_stored(raw), self.stored(record)
-        if cells != stored:
-            keys = [key for key, cell, value in zip(self.stored_keys, cells, stored, strict=True) if cell != value]
-        cells, written = self.raw_written(raw), tuple([write(record) for write in self.writers])
-        if cells != written:
-            keys += [key for key, cell, value in zip(self.written_keys, cells, written, strict=True) if cell != value]
-        if ("birthday" in keys) != ("birthday_lunar" in keys):
-            keys += [key for key in ("birthday", "birthday_lunar") if key in self.written_keys and key not in keys]
-        return keys
 
 
 def _problem(problems, entry: Entry, key: str, message: str, cell: str | None = None) -> None:
