@@ -16,7 +16,7 @@ from openpyxl.utils.cell import coordinate_to_tuple, get_column_letter
 from python_calamine import CalamineError, CalamineWorkbook
 
 from .fields import FIELD_LABELS, PEOPLE_LABELS, TABLE_LABELS, Field, find_field
-from .safety import Inspected, Refused
+from .safety import Inspected, Refused, limit
 
 _TITLE = "guest information card"
 
@@ -99,6 +99,7 @@ def read_workbook(data: bytes, inspected: Inspected) -> ReadResult:
             sheet = workbook.get_sheet_by_name(name)
             if sheet.start is None:
                 continue
+            _refuse_too_many_rows(name, sheet.end[0])  # before a Python object is made of any cell
             rows = list(_rows(sheet))
             formulas = set(inspected.formulas.get(name, ()))
             if _is_register(rows):
@@ -110,6 +111,17 @@ def read_workbook(data: bytes, inspected: Inspected) -> ReadResult:
     except CalamineError:
         raise Refused(_("The file is damaged: it cannot be opened as an Excel workbook.")) from None
     return result
+
+
+def _refuse_too_many_rows(sheet: str, last_row: int) -> None:
+    """A register's rows below its header row (0-based `last_row`) past the limit refuse the file."""
+    most = limit("KESHI_IMPORT_MAX_ROWS")
+    if last_row > most:
+        raise Refused(
+            _("The sheet %(sheet)s goes down to row %(row)s, but one file may hold at most %(most)s guests. Split "
+              "it into smaller files and import them one after another.")
+            % {"sheet": sheet, "row": f"{last_row + 1:,}", "most": f"{most:,}"}
+        )  # fmt: skip
 
 
 def _rows(sheet) -> Iterator[tuple[int, list]]:

@@ -308,3 +308,30 @@ def test_a_formula_is_found_wherever_the_scan_cuts_the_sheet_into_chunks(monkeyp
     for size in range(60, 200):  # every place a chunk can end, a formula's "<f" split across two among them
         monkeypatch.setattr(safety, "_CHUNK", size)
         assert safety.inspect(content).formulas == {"Sheet1": expected}, size
+
+
+@override_settings(KESHI_IMPORT_MAX_ROWS=3)
+def test_a_register_with_more_rows_than_one_file_may_hold_is_refused_before_its_cells_are_read(
+    client_for, admin_user, existing, django_capture_on_commit_callbacks
+):
+    header = ["姓名 Name", "手机 Mobile"]
+    rows = [[f"客人{n}", f"1350000000{n}"] for n in range(1, 5)]
+    before = archive_state()
+    response = upload(client_for(admin_user), django_capture_on_commit_callbacks, register(header, *rows), **EN)
+    assert last_transfer().status == CardTransfer.Status.REFUSED
+    assert "goes down to row 5, but one file may hold at most 3 guests" in response.content.decode()
+    assert archive_state() == before
+    upload(client_for(admin_user), django_capture_on_commit_callbacks, register(header, *rows[:3]), **EN)
+    assert last_transfer().status == CardTransfer.Status.CHECKED, last_transfer().result
+
+
+@override_settings(KESHI_IMPORT_MAX_ROWS=3)
+def test_one_value_far_down_a_sheet_counts_as_the_rows_above_it(admin_user):
+    from guests.cards.importer import plan_import
+    from guests.cards.safety import Refused
+
+    workbook = openpyxl.Workbook()
+    workbook.active.append(["姓名 Name", "手机 Mobile"])
+    workbook.active["A1048576"] = "末行"
+    with pytest.raises(Refused, match="row 1,048,576"):
+        plan_import(save(workbook), actor=admin_user)
