@@ -214,6 +214,8 @@ def main(argv=None) -> int:
     if existing != args.guests:
         log(f"Seeding {args.guests:,} guests (found {existing:,}) ...")
         seed.seed(connection=connection, count=args.guests, seed=args.seed, log=log)
+        with connection.cursor() as cursor:  # hint bits and the visibility map set now, not in the first export
+            cursor.execute(f"VACUUM (ANALYZE) {Guest._meta.db_table}")
     connections.close_all()
     tmp = RESULTS / "tmp"
     tmp.mkdir(parents=True, exist_ok=True)

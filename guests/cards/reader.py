@@ -60,7 +60,7 @@ class RegisterRow:
     def __init__(self, sheet: str, row: int, raw: list, columns: dict[str, int]):
         self.sheet, self.row, self.raw, self.columns = sheet, row, raw, columns
 
-    @functools.cached_property
+    @property  # not cached: functools.cached_property takes a lock on every call before Python 3.12
     def where(self) -> str:
         return f"{self.sheet}!{self.row + 1}"
 

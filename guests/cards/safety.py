@@ -58,8 +58,9 @@ def limit(name: str) -> int:
         "KESHI_IMPORT_MAX_UNCOMPRESSED": 300 * MB,
         "KESHI_IMPORT_MAX_ENTRIES": 3000,
         "KESHI_IMPORT_MAX_RATIO": 200,
-        # Guests one file may hold: checking and importing a row keeps about 15 KB of it in memory
-        # until the end, so 50,000 new guests peak near 1 GB; a larger archive comes in several files.
+        # Guests one file may hold: checking and importing a row keeps about 12 KB of it in memory
+        # until the end (50,000 new guests peaked at 673 MB in bench/card.py); a larger archive
+        # comes in several files.
         "KESHI_IMPORT_MAX_ROWS": 50_000,
     }
     return getattr(settings, name, defaults[name])
