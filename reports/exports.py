@@ -38,8 +38,9 @@ class Column:
     kind: str = "text"  # text, int, money, percent, date, datetime, bool
 
 
-def export_xlsx(title: str, columns: list[Column], rows: Iterable[dict], *, filename: str) -> FileResponse:
-    """The rows as one sheet with a bold header; the caller has capped them at MAX_ROWS."""
+def export_xlsx(title: str, columns: list[Column], rows: Iterable[dict], *, filename: str) -> tuple[FileResponse, int]:
+    """The rows as one sheet with a bold header, and how many rows it holds; the caller has
+    capped them at MAX_ROWS."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=_sheet_title(title))
     bold = Font(bold=True)
@@ -62,12 +63,13 @@ def export_xlsx(title: str, columns: list[Column], rows: Iterable[dict], *, file
     workbook.save(output)
     output.seek(0)
     logger.info("report exported: %s, %s rows", filename, count)
-    return FileResponse(
+    response = FileResponse(
         output,
         as_attachment=True,
         filename=filename,
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
+    return response, count
 
 
 def _sheet_title(title: str) -> str:

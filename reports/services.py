@@ -1,4 +1,5 @@
-"""Writes of the archive review: a manager approves or rejects what it proposes."""
+"""Writes of the reports: a manager approves or rejects what the archive review proposes, and
+every download of a report is written to the audit log."""
 
 import datetime
 
@@ -9,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from followups.models import Channel, FollowUp
 from guests.services import guest_update
+from staff.models import AuditEvent
 
 from .models import Review, ReviewLine
 
@@ -97,4 +99,12 @@ def review_reject(*, actor, review: Review, line_ids) -> int:
     _check(actor)
     return ReviewLine.objects.filter(review=review, pk__in=list(line_ids), decision=ReviewLine.Decision.PENDING).update(
         decision=ReviewLine.Decision.REJECTED, decided_by=actor, decided_at=timezone.now()
+    )
+
+
+def report_download_record(*, actor, slug: str, rows: int, filters: dict[str, str]) -> AuditEvent:
+    """A download takes guests' data out of the archive: who took which report, filtered how,
+    and how many rows. The filters are ids, choices and dates, never a guest's personal data."""
+    return AuditEvent.objects.create(
+        action=AuditEvent.Action.REPORT_DOWNLOADED, actor=actor, target=slug, details={"rows": rows, "filters": filters}
     )

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from .catalogue import REPORTS
 from .exports import MAX_ROWS, export_xlsx
 from .selectors import review_latest, staff_names
+from .services import report_download_record
 
 VIEW = "reports.view_review"
 PER_PAGE = 50
@@ -74,13 +75,16 @@ class TooManyRows(Exception):
 def _download(request, report, rows):
     filename = f"{report.slug}-{timezone.localdate():%Y%m%d}.xlsx"
     try:
-        return export_xlsx(str(report.title), report.columns, _presented(report, rows), filename=filename)
+        response, count = export_xlsx(str(report.title), report.columns, _presented(report, rows), filename=filename)
     except TooManyRows:
         messages.error(
             request,
             _("More than %(max)s rows match: narrow the filters, then download again.") % {"max": f"{MAX_ROWS:,}"},
         )
         return redirect(f"{request.path}?{_with(request.GET, format=None)}")
+    filters = {key: value for key, value in request.GET.items() if key not in ("format", "page") and value}
+    report_download_record(actor=request.user, slug=report.slug, rows=count, filters=filters)
+    return response
 
 
 def _presented(report, rows):

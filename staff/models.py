@@ -84,6 +84,7 @@ class AuditEvent(models.Model):
     class Action(models.TextChoices):
         GUEST_MERGED = "guest_merged", _("Guests merged")
         GUEST_ANONYMISED = "guest_anonymised", _("Guest anonymised")
+        REPORT_DOWNLOADED = "report_downloaded", _("Report downloaded")
 
     action = models.CharField(_("action"), max_length=40, choices=Action.choices)
     actor = models.ForeignKey(

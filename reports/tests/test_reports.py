@@ -177,6 +177,24 @@ def test_a_download_larger_than_the_cap_is_refused_with_a_message(client_for, ma
     assert "narrow the filters" in client.get(response.url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
 
 
+def test_every_report_download_is_written_to_the_audit_log_with_who_what_and_how_many(client_for, manager, vips):
+    from staff.models import AuditEvent
+
+    client_for(manager).get(reverse("reports:vip"), {"owner": manager.pk, "format": "xlsx", "page": "2"})
+    event = AuditEvent.objects.get(action=AuditEvent.Action.REPORT_DOWNLOADED)
+    assert (event.actor, event.target) == (manager, "vip")
+    assert event.details == {"rows": 1, "filters": {"owner": str(manager.pk)}}
+
+
+def test_a_refused_download_writes_nothing_to_the_audit_log(client_for, manager, vips, monkeypatch):
+    from staff.models import AuditEvent
+
+    monkeypatch.setattr(views, "MAX_ROWS", 1)
+    monkeypatch.setattr(views, "EXPORT_CHUNK", 1)
+    client_for(manager).get(reverse("reports:vip"), {"format": "xlsx"})
+    assert not AuditEvent.objects.filter(action=AuditEvent.Action.REPORT_DOWNLOADED).exists()
+
+
 def test_the_vip_list_pages_without_counting(client_for, manager, vips, monkeypatch):
     monkeypatch.setattr(views, "PER_PAGE", 1)
     client = client_for(manager)
