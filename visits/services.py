@@ -88,6 +88,9 @@ def visit_record(*, actor, guest: Guest, fields: dict, companions=(), observatio
     unknown = set(observations) - set(OBSERVATIONS)
     if unknown:
         raise ValidationError(_("Unknown observation: %(keys)s") % {"keys": ", ".join(sorted(unknown))})
+    # The host as stored now, locked until commit: since the page loaded them a manager may have
+    # changed their tier (the visit counts under the tier of its day) or anonymised them.
+    guest = Guest.objects.select_for_update().get(pk=guest.pk)
     visit = Visit(guest=guest, created_by=actor, host_tier=guest.tier, **fields)
     if visit.served_by_id is None:
         visit.served_by = actor

@@ -96,6 +96,20 @@ def test_no_visit_for_an_anonymised_host(waiter, manager):
     assert "guest" in error.value.message_dict
 
 
+def test_no_visit_for_a_host_anonymised_after_the_page_loaded_them(waiter, manager):
+    guest = GuestFactory()
+    guest_anonymise(guest=Guest.objects.get(pk=guest.pk), actor=manager, reason="guest_request")
+    with pytest.raises(ValidationError) as error:
+        record_visit(guest, waiter)  # the object the waiter's page loaded before
+    assert "guest" in error.value.message_dict and not Visit.objects.exists()
+
+
+def test_a_visit_counts_under_the_tier_its_host_has_when_it_is_logged(waiter):
+    guest = GuestFactory(tier="C")
+    Guest.objects.filter(pk=guest.pk).update(tier="A")  # a manager approved the review meanwhile
+    assert record_visit(guest, waiter).host_tier == "A"
+
+
 def test_a_party_cannot_be_smaller_than_the_guests_listed(waiter):
     host, friend = GuestFactory(mobile="13800000001"), GuestFactory(mobile="13800000002")
     with pytest.raises(ValidationError) as error:
