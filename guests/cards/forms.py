@@ -8,12 +8,12 @@ from django.utils.translation import gettext_lazy
 from staff.models import Outlet
 
 from ..models import Guest
+from .safety import MB, limit
 
 
 class CardImportForm(forms.Form):
     file = forms.FileField(
         label=gettext_lazy("Excel workbook (.xlsx)"),
-        help_text=gettext_lazy("Filled cards (one per sheet) or the register. Nothing is saved before you confirm."),
         widget=forms.ClearableFileInput(
             attrs={"accept": ".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
         ),
@@ -21,6 +21,10 @@ class CardImportForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["file"].help_text = _(
+            "Filled cards (one per sheet) or the register, up to %(size)s MB and %(rows)s guests a file. Nothing "
+            "is saved before you confirm."
+        ) % {"size": limit("KESHI_IMPORT_MAX_BYTES") // MB, "rows": f"{limit('KESHI_IMPORT_MAX_ROWS'):,}"}
         self.helper = FormHelper()
         self.helper.form_tag = False
 

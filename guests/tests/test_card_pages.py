@@ -28,6 +28,13 @@ def test_the_import_page_offers_the_upload_the_exports_and_the_log(client_for, a
     assert "Register of the whole archive" in page and ">12<" in page
 
 
+def test_the_import_page_says_how_large_a_file_may_be_in_the_users_language(client_for, admin_user):
+    page = client_for(admin_user).get(reverse("guests:card_import"), **EN).content.decode()
+    assert "up to 20 MB and 50,000 guests a file" in page
+    page = client_for(admin_user).get(reverse("guests:card_import"), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "每个文件不超过 20 MB、50,000 位客人" in page
+
+
 def test_an_upload_is_checked_by_a_celery_task_after_the_request_commits(
     client_for, admin_user, django_capture_on_commit_callbacks
 ):
