@@ -165,7 +165,9 @@ def _convert(entry: Entry | RegisterRow, card_no: str, actor, problems, keys: li
         if spec.read_only or key == "card_no":
             continue
         try:
-            if key == "birthday":
+            if spec.kind in TEXT_KINDS:  # most of a row: tested first
+                item.fields[key] = F.read_text(raw)
+            elif key == "birthday":
                 birthday = F.read_birthday(raw)
                 lunar_in_text = birthday.pop("lunar")
                 item.fields.update(birthday)
@@ -373,11 +375,12 @@ def _diff(item: _Converted, guest: Guest | None, people: list[dict] | None, prob
     if not candidate.surname and candidate.name:
         candidate.surname = split_name(candidate.name)[0]
     action.name = action.name or candidate.name or candidate.honorific or candidate.surname
-    language = translation.get_language()
-    keys = [_field_key(name) for name in action.fields]
-    action.changed = [F.BY_KEY[key].name_in(language) for key in keys if key in F.BY_KEY]
-    if action.people is not None and action.kind == UPDATE:
-        action.changed.append(F.PEOPLE_TABLE.name_in(language))
+    if action.kind == UPDATE:  # a new guest is shown as new, not with every field it fills
+        language = translation.get_language()
+        keys = [_field_key(name) for name in action.fields]
+        action.changed = [F.BY_KEY[key].name_in(language) for key in keys if key in F.BY_KEY]
+        if action.people is not None:
+            action.changed.append(F.PEOPLE_TABLE.name_in(language))
     try:
         candidate.full_clean(exclude=["card_no", *NOT_VALIDATED], validate_unique=False)
     except ValidationError as error:

@@ -57,8 +57,8 @@ class RegisterRow:
     people = None
     people_cell = ""
 
-    def __init__(self, sheet: str, row: int, raw: list, columns: dict[str, int]):
-        self.sheet, self.row, self.raw, self.columns = sheet, row, raw, columns
+    def __init__(self, sheet: str, row: int, raw: list, columns: dict[str, int], letters: dict[str, str]):
+        self.sheet, self.row, self.raw, self.columns, self.letters = sheet, row, raw, columns, letters
 
     @property  # not cached: functools.cached_property takes a lock on every call before Python 3.12
     def where(self) -> str:
@@ -66,8 +66,8 @@ class RegisterRow:
 
     @functools.cached_property
     def values(self) -> dict[str, tuple[str, object]]:
-        row, raw = str(self.row + 1), self.raw
-        return {key: (get_column_letter(col + 1) + row, raw[col]) for key, col in self.columns.items()}
+        row, raw, letters = str(self.row + 1), self.raw, self.letters
+        return {key: (letters[key] + row, raw[col]) for key, col in self.columns.items()}
 
 
 @dataclass
@@ -180,6 +180,7 @@ def _read_register(name, header, rows, formulas, result: ReadResult) -> None:
             columns[col] = found
             seen[found.key] = cell
     by_key = {found.key: col for col, found in columns.items()}
+    letters = {key: get_column_letter(col + 1) for key, col in by_key.items()}  # the sheet's, made once
     width = max(columns, default=-1) + 1
     formula_at = _cells_by_row(formulas)
     for r, values in rows:
@@ -190,7 +191,7 @@ def _read_register(name, header, rows, formulas, result: ReadResult) -> None:
         if r in formula_at:
             for col in sorted(formula_at[r]):
                 _formula_problem(result, name, ref(r, col), columns[col].name_in() if col in columns else "")
-        result.entries.append(RegisterRow(name, r, values, by_key))
+        result.entries.append(RegisterRow(name, r, values, by_key, letters))
 
 
 def _cells_by_row(cells) -> dict[int, set[int]]:
