@@ -177,9 +177,9 @@ def _refuse_dangerous_xml(chunk: bytes) -> None:
 
 def _scan(archive: zipfile.ZipFile, entry: zipfile.ZipInfo, *, find_formulas: bool) -> list[str]:
     """Inflate one part in chunks: refuse XML declarations, and list the cells holding a formula.
-    A buffer is the chunk after the end of the one before (`carry`): its first `done` bytes were
-    searched for formulas already, and each formula still has the _CARRY bytes before it, where
-    its cell's opening tag is."""
+    Each buffer is the end of the one before (`carry`) followed by the next chunk: its first
+    `done` bytes were searched for formulas already, and every formula searched still has the
+    _CARRY bytes before it, where its cell's opening tag is."""
     is_xml = entry.filename.lower().endswith((".xml", ".rels", ".vml"))
     formulas, cell, carry, done, first = [], "?", b"", 0, True
     with archive.open(entry) as stream:
