@@ -860,8 +860,6 @@ WHAT_IF_INDEXES = (
      "instead of visit_outlet_recent_idx"),
     ("bench_whatif_visit_staff", "(served_by_id, visited_at DESC) INCLUDE (id, spend, party_size)",
      "instead of the served_by foreign key's index"),
-    ("bench_whatif_visit_guest", "(guest_id, visited_at DESC) INCLUDE (id, spend, party_size, outlet_id, meal_period)",
-     "instead of visit_guest_recent_idx and the guest foreign key's index"),
     ("bench_whatif_visit_spend", "(spend) INCLUDE (id, party_size)", "new: spend ranges over all dates"),
 )  # fmt: skip
 
