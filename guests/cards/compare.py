@@ -26,8 +26,7 @@ STORED_AS_WRITTEN = {"text", "list", "mobile", "phone", "tier"}
 
 class AsExported:
     """A register sheet's columns as exporting a guest would fill them, in the importing person's
-    language. Reading a cell is the inverse of writing it, so a cell that reads exactly as the
-    guest would be exported is unchanged, and only cells that differ are converted and checked."""
+    language (see the module's docstring for why that tells an unchanged row)."""
 
     def __init__(self, columns: dict[str, int], record_columns: tuple[str, ...]):
         keys = [key for key in columns if key != "card_no" and not F.BY_KEY[key].read_only]

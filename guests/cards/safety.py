@@ -31,7 +31,7 @@ _DANGEROUS_XML = re.compile(rb"<!\s*(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 # The cell holding it is found backwards from it.
 _FORMULA_TAG = re.compile(rb"f[\s>/]")
 _TAG_PREFIX = re.compile(rb"<\w+\Z")
-LT, COLON = ord("<"), ord(":")
+_LT, _COLON = ord("<"), ord(":")
 _CELL = re.compile(rb'<(?:\w+:)?c\b[^>]*?\sr="([A-Z]{1,3}[0-9]{1,7})"')
 _CHUNK = 1 * MB
 _CARRY = 4096
@@ -210,7 +210,7 @@ def _formula_cells(buffer: bytes, begin: int, cut: int, cell: str, formulas: lis
         if start >= cut:
             break
         before = buffer[start]
-        if before != LT and (before != COLON or not _TAG_PREFIX.search(buffer, max(start - 64, 0), start)):
+        if before != _LT and (before != _COLON or not _TAG_PREFIX.search(buffer, max(start - 64, 0), start)):
             continue  # "f " in text, or ":f " in text, not an element
         found = None
         for opening in _CELL.finditer(buffer, max(start - _CARRY, 0), start):
