@@ -85,6 +85,8 @@ class AuditEvent(models.Model):
         GUEST_MERGED = "guest_merged", _("Guests merged")
         GUEST_ANONYMISED = "guest_anonymised", _("Guest anonymised")
         REPORT_DOWNLOADED = "report_downloaded", _("Report downloaded")
+        GUEST_DATA_DOWNLOADED = "guest_data_downloaded", _("Everything held about a guest downloaded")
+        CONSENT_WITHDRAWN = "consent_withdrawn", _("Consent to greetings withdrawn")
 
     action = models.CharField(_("action"), max_length=40, choices=Action.choices)
     actor = models.ForeignKey(
@@ -101,3 +103,24 @@ class AuditEvent(models.Model):
 
     def __str__(self):
         return f"{self.get_action_display()} {self.target}"
+
+
+class FormSubmission(models.Model):
+    """A create form's one-time token, claimed by the first request that carries it.
+
+    A double tap or a retry on a flaky phone connection posts the same token again: the
+    unique token makes the second request wait for the first one's transaction and then
+    answer with the first result (`result_url`) instead of writing a second record.
+    """
+
+    token = models.UUIDField(unique=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    result_url = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("form submission")
+        verbose_name_plural = _("form submissions")
+
+    def __str__(self):
+        return str(self.token)
