@@ -105,3 +105,10 @@ def followups_forget_guest(*, guest: Guest) -> None:
     FollowUp.history.filter(guest_id=guest.pk).delete()
     Greeting.objects.filter(guest=guest, status=Greeting.Status.PENDING).update(status=Greeting.Status.CANCELLED)
     GreetingAttempt.objects.filter(greeting__guest=guest).update(recipient="", detail="")
+
+
+def greetings_cancel_for_guest(*, guest: Guest) -> int:
+    """The guest withdrew consent: automatic greetings not yet sent never will be; returns how many."""
+    from .models import Greeting
+
+    return Greeting.objects.filter(guest=guest, status=Greeting.Status.PENDING).update(status=Greeting.Status.CANCELLED)

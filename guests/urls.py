@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import privacy_views, views
 
 app_name = "guests"
 
@@ -14,6 +14,7 @@ urlpatterns = [
     path("guests/<int:pk>/merge/", views.merge, name="merge"),
     path("guests/<int:pk>/anonymise/", views.anonymise, name="anonymise"),
     path("guests/<int:pk>/card.xlsx", views.card_download, name="card_download"),
+    path("guests/<int:pk>/consent/withdraw/", privacy_views.consent_withdraw, name="consent_withdraw"),
     path("cards/template.xlsx", views.card_template, name="card_template"),
     path("cards/export/", views.cards_download, name="cards_export"),
     path("cards/register.xlsx", views.register_download, name="register_export"),

@@ -21,6 +21,7 @@ from .archive import (
     related_person_add,
 )
 from .bulk import card_nos_next, guest_bulk_create, guest_bulk_update
+from .consent import guest_consent_withdraw
 
 __all__ = [
     "CONFIDENTIAL_FIELDS",
@@ -34,6 +35,7 @@ __all__ = [
     "guest_anonymise",
     "guest_bulk_create",
     "guest_bulk_update",
+    "guest_consent_withdraw",
     "guest_create",
     "guest_merge",
     "guest_quick_add",

@@ -33,6 +33,7 @@ EXPECTED = {
     "guests:anonymise": MANAGERS_ONLY,
     "guests:card_template": ALL_STAFF,
     "guests:card_download": MANAGERS_ONLY,
+    "guests:consent_withdraw": ALL_STAFF_POST_ONLY,
     "guests:cards_export": ADMINS_ONLY,
     "guests:register_export": ADMINS_ONLY,
     "guests:card_import": ADMINS_ONLY,
