@@ -15,6 +15,7 @@ urlpatterns = [
     path("guests/<int:pk>/anonymise/", views.anonymise, name="anonymise"),
     path("guests/<int:pk>/card.xlsx", views.card_download, name="card_download"),
     path("guests/<int:pk>/consent/withdraw/", privacy_views.consent_withdraw, name="consent_withdraw"),
+    path("guests/<int:pk>/data.xlsx", privacy_views.data_download, name="data_download"),
     path("cards/template.xlsx", views.card_template, name="card_template"),
     path("cards/export/", views.cards_download, name="cards_export"),
     path("cards/register.xlsx", views.register_download, name="register_export"),

@@ -34,6 +34,8 @@ EXPECTED = {
     "guests:card_template": ALL_STAFF,
     "guests:card_download": MANAGERS_ONLY,
     "guests:consent_withdraw": ALL_STAFF_POST_ONLY,
+    # Everything held about a guest, confidential notes included: managers only, not admins.
+    "guests:data_download": dict(front_desk=FORBIDDEN, waiter=FORBIDDEN, manager=OK, admin_user=FORBIDDEN),
     "guests:cards_export": ADMINS_ONLY,
     "guests:register_export": ADMINS_ONLY,
     "guests:card_import": ADMINS_ONLY,
