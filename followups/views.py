@@ -3,7 +3,6 @@ import datetime
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -12,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
+from crm.paging import CountedPaginator
 from guests.models import Guest
 
 from .filters import TeamFollowUpFilter
@@ -41,9 +41,7 @@ def _row_context(request, **extra) -> dict:
 
 
 def _counted_page(request, rows, count):
-    paginator = Paginator(rows, PER_PAGE)
-    paginator.count = count  # already counted with the page's figures: no second COUNT
-    return paginator.get_page(request.GET.get("page"))
+    return CountedPaginator(rows, PER_PAGE, count=count).get_page(request.GET.get("page"))
 
 
 @permission_required("followups.view_followup", raise_exception=True)

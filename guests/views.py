@@ -40,7 +40,8 @@ def _wants_fragment(request) -> bool:
 @transaction.non_atomic_requests  # read-only and the busiest page: no BEGIN/COMMIT round trips
 @permission_required("guests.view_guest", raise_exception=True)
 def lookup(request):
-    query = request.GET.get("q", "").strip()[:50]
+    # PostgreSQL refuses a NUL character in text: a pasted one is dropped, not a server error.
+    query = request.GET.get("q", "").replace("\x00", "").strip()[:50]
     results = list(guest_search(query=query)) if query else []
     context = {"query": query, "results": results, "rows": guest_rows(results)}
     template = "partials/guest_results.html" if _wants_fragment(request) else "guests/lookup.html"

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from guests.models import Guest
 from staff.models import Outlet
-from visits.filters import start_of_day
+from visits.filters import DAY_BOUNDS, start_of_day
 from visits.models import Complaint
 
 from .selectors import birthday_window
@@ -71,7 +71,9 @@ class DayRangeMixin:
 
 
 def _date_filter(label, method):
-    return django_filters.DateFilter(label=label, method=method, widget=forms.DateInput(attrs={"type": "date"}))
+    return django_filters.DateFilter(
+        label=label, method=method, widget=forms.DateInput(attrs={"type": "date"}), validators=DAY_BOUNDS
+    )
 
 
 class VipFilter(ReportFilter):

@@ -8,6 +8,8 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from crm.paging import page_number
+
 from .catalogue import REPORTS
 from .exports import MAX_ROWS, export_xlsx
 from .selectors import review_latest, staff_names
@@ -34,7 +36,10 @@ def report_page(request, slug):
     valid = filterset.is_valid() and (review is not None or not report.needs_review)
     rows = report.rows(filterset, review) if valid else []
     if request.GET.get("format") == "xlsx":
-        return _download(request, report, rows)
+        if not filterset.is_valid():
+            messages.error(request, _("Some filters are not valid: correct them, then download again."))
+            return redirect(f"{request.path}?{_with(request.GET, format=None)}")
+        return _download(request, report, rows, filterset)
     page = _page(request, rows) if report.paginate else None
     shown = list(page["rows"] if page else rows)
     shown = report.present(shown, staff_names(ids=report.owner_ids(shown)))
@@ -53,11 +58,14 @@ def report_page(request, slug):
 
 
 def _page(request, rows) -> dict:
-    """A page without counting every row: at a million guests a count costs more than the page."""
-    number = int(request.GET["page"]) if request.GET.get("page", "").isdigit() else 1
-    number = max(number, 1)
+    """A page without counting every row: at a million guests a count costs more than the page.
+    A page past the last row (the list shrank, or the number was made up) shows the first."""
+    number = page_number(request.GET.get("page"))
     start = (number - 1) * PER_PAGE
     found = list(rows[start : start + PER_PAGE + 1])
+    if not found and number > 1:
+        number, start = 1, 0
+        found = list(rows[: PER_PAGE + 1])
     return {
         "rows": found[:PER_PAGE],
         "number": number,
@@ -72,7 +80,7 @@ class TooManyRows(Exception):
     pass
 
 
-def _download(request, report, rows):
+def _download(request, report, rows, filterset):
     filename = f"{report.slug}-{timezone.localdate():%Y%m%d}.xlsx"
     try:
         response, count = export_xlsx(str(report.title), report.columns, _presented(report, rows), filename=filename)
@@ -82,7 +90,13 @@ def _download(request, report, rows):
             _("More than %(max)s rows match: narrow the filters, then download again.") % {"max": f"{MAX_ROWS:,}"},
         )
         return redirect(f"{request.path}?{_with(request.GET, format=None)}")
-    filters = {key: value for key, value in request.GET.items() if key not in ("format", "page") and value}
+    # The filters as the manager set them and the form read them, nothing else the query string carried.
+    cleaned = filterset.form.cleaned_data
+    filters = {
+        name: request.GET[name]
+        for name in filterset.filters
+        if request.GET.get(name) and cleaned.get(name) not in (None, "")
+    }
     report_download_record(actor=request.user, slug=report.slug, rows=count, filters=filters)
     return response
 

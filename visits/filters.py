@@ -3,6 +3,7 @@ import datetime
 import django_filters
 from django import forms
 from django.contrib.auth import get_user_model
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -11,14 +12,19 @@ from staff.models import Outlet
 
 from .models import Complaint, MealPeriod, Visit
 
+# The days a person may mean. A later or earlier one would overflow Python's dates once the
+# filter adds a day or turns the hotel's midnight into UTC: a server error, not a message.
+DAY_BOUNDS = [MinValueValidator(datetime.date(1900, 1, 1)), MaxValueValidator(datetime.date(2999, 12, 31))]
+
 
 class VisitFilter(django_filters.FilterSet):
     outlet = django_filters.ModelChoiceFilter(label=_("Outlet"), queryset=Outlet.objects.all())
     date_from = django_filters.DateFilter(
-        label=_("From"), method="filter_date_from", widget=forms.DateInput(attrs={"type": "date"})
-    )
+        label=_("From"), method="filter_date_from", widget=forms.DateInput(attrs={"type": "date"}),
+        validators=DAY_BOUNDS,
+    )  # fmt: skip
     date_to = django_filters.DateFilter(
-        label=_("To"), method="filter_date_to", widget=forms.DateInput(attrs={"type": "date"})
+        label=_("To"), method="filter_date_to", widget=forms.DateInput(attrs={"type": "date"}), validators=DAY_BOUNDS
     )
     meal_period = django_filters.ChoiceFilter(label=_("Meal period"), choices=MealPeriod.choices)
     served_by = django_filters.ModelChoiceFilter(

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from crm.paging import CountedPaginator
 from guests.models import Guest
 
 from .complaints import STEPS, complaint_record, complaint_steps_for, complaint_transition
@@ -100,14 +101,6 @@ def _with_default_window(params):
     params = params.copy()
     params["date_from"] = (timezone.localdate() - datetime.timedelta(days=VISIT_LIST_DEFAULT_DAYS - 1)).isoformat()
     return params
-
-
-class CountedPaginator(Paginator):
-    """A paginator told its count, when the page already computed it with its totals."""
-
-    def __init__(self, object_list, per_page, *, count, **kwargs):
-        super().__init__(object_list, per_page, **kwargs)
-        self.__dict__["count"] = count
 
 
 def _can_see_complaint(user, complaint) -> bool:
