@@ -13,7 +13,6 @@ Consent and anonymisation are checked again at the moment of sending.
 
 import datetime
 import logging
-import re
 
 from django.db import transaction
 from django.db.models import CharField, DateTimeField, F, IntegerField, Min, Q, Value
@@ -21,6 +20,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from guests.models import Guest
+from guests.pinyin import HAN
 
 from . import dates
 from .models import Channel, Greeting, GreetingAttempt, MessageTemplate, RuleSettings
@@ -31,7 +31,6 @@ logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
 BACKOFF = datetime.timedelta(minutes=2)  # 2, 4, 8, 16 minutes between attempts
-HAN = re.compile(r"[\u3400-\u9fff]")
 
 
 def occasion_for(day: datetime.date) -> str:

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from staff.models import AuditEvent
 
 from ..models import CardSequence, Guest, RelatedPerson, Tag, split_list
-from ..pinyin import search_keys, split_name
+from ..pinyin import kept_surname, search_keys
 from ..validators import normalise_mobile
 
 PREFERENCE_FIELDS = frozenset(
@@ -70,9 +70,7 @@ def card_no_next() -> str:
 
 def _refresh_search_keys(guest: Guest) -> None:
     guest.name = guest.name.strip()
-    guest.surname = guest.surname.strip()
-    if not guest.surname and guest.name:
-        guest.surname = split_name(guest.name)[0]
+    guest.surname = kept_surname(guest.name, guest.surname)
     guest.mobile = normalise_mobile(guest.mobile)
     guest.name_pinyin, guest.name_initials = search_keys(guest.name, guest.surname)
     guest.mobile_tail = guest.mobile[-4:] if len(guest.mobile) >= 4 else ""
@@ -350,9 +348,9 @@ def guest_refresh_search_keys(*, guest_ids: Iterable[int]) -> int:
     for guest in Guest.objects.filter(pk__in=list(guest_ids)).only(
         "id", "name", "surname", "mobile", "name_pinyin", "name_initials", "mobile_tail"
     ):
-        before = (guest.name_pinyin, guest.name_initials, guest.mobile_tail)
+        before = (guest.surname, guest.name_pinyin, guest.name_initials, guest.mobile_tail)
         _refresh_search_keys(guest)
-        if (guest.name_pinyin, guest.name_initials, guest.mobile_tail) != before:
+        if (guest.surname, guest.name_pinyin, guest.name_initials, guest.mobile_tail) != before:
             changed.append(guest)
-    Guest.objects.bulk_update(changed, ["name_pinyin", "name_initials", "mobile_tail"])
+    Guest.objects.bulk_update(changed, ["surname", "name_pinyin", "name_initials", "mobile_tail"])
     return len(changed)
