@@ -1,8 +1,12 @@
+from types import SimpleNamespace
+
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Fieldset, Layout, Row
 from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
+
+from staff.submissions import OPENED_FIELD, TOKEN_FIELD, OpenedStateMixin, SubmissionTokenMixin, conflict_message
 
 from .models import Guest, RelatedPerson
 from .services import PREFERENCE_FIELDS
@@ -40,8 +44,15 @@ class MobileFieldMixin:
         return mobile
 
 
-class GuestForm(MobileFieldMixin, forms.ModelForm):
-    """The full record; which sections a user gets depends on their permissions."""
+def _person_text(name, relation, phone) -> str:
+    return " · ".join(part for part in (name, str(RelatedPerson.Relation(relation).label), phone) if part)
+
+
+class GuestForm(OpenedStateMixin, SubmissionTokenMixin, MobileFieldMixin, forms.ModelForm):
+    """The full record; which sections a user gets depends on their permissions.
+
+    Editing, it compares what the person changed with what they saw (the guest's fields, tags
+    and, given `people`, the related people formset beside it) and with what is stored now."""
 
     referred_by_card = forms.CharField(
         label=_("Referred by (card no.)"),
@@ -74,9 +85,10 @@ class GuestForm(MobileFieldMixin, forms.ModelForm):
             "birth_year": forms.NumberInput(attrs={"placeholder": _("optional")}),
         }  # fmt: skip
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, user, people=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
+        self.people = people
         self.fields["card_no"].required = False
         self.fields["card_no"].help_text = _("Leave empty to give the guest the next number.")
         if self.instance.pk:
@@ -113,7 +125,7 @@ class GuestForm(MobileFieldMixin, forms.ModelForm):
                                                       size="col-md-3"), "tag_names"),
             Fieldset(_("Consent and notes"), "greeting_consent", "notes", *present(CONFIDENTIAL)),
         ]  # fmt: skip
-        return Layout(*sections, "confirm_duplicate")
+        return Layout(*sections, "confirm_duplicate", *present((OPENED_FIELD, TOKEN_FIELD)))
 
     def clean_card_no(self):
         return (self.cleaned_data.get("card_no") or "").strip().upper()
@@ -143,8 +155,46 @@ class GuestForm(MobileFieldMixin, forms.ModelForm):
         data["referred_by"] = self.cleaned_data.get("referred_by_card")
         return data
 
+    def opened_values(self, guest) -> dict:
+        values = {name: getattr(guest, name) for name in self._meta.fields if name in self.fields}
+        if "referred_by_card" in self.fields:
+            values["referred_by_card"] = guest.referred_by
+        values["tag_names"] = [tag.name for tag in guest.tags.all()]
+        if self.people is not None:
+            for person in guest.related_people.all():
+                values[f"people-{person.pk}"] = _person_text(person.name, person.relation, person.phone)
+        return values
 
-class GuestPreferencesForm(forms.ModelForm):
+    def submitted_values(self) -> dict:
+        values = super().submitted_values()
+        for form in self.people.forms if self.people is not None else ():
+            if form.instance.pk:
+                data = form.cleaned_data
+                values[f"people-{form.instance.pk}"] = None if data.get("DELETE") else _person_text(
+                    data.get("name") or "", data.get("relation") or "other", data.get("phone") or "")  # fmt: skip
+        return values
+
+    def report_conflict(self, name, stored, yours) -> None:
+        if not name.startswith("people-"):
+            return super().report_conflict(name, stored, yours)
+        removed = _("removed")
+        self.add_error(None, _("Related person: %(message)s") % {
+            "message": conflict_message(None, stored or removed, yours or removed)})  # fmt: skip
+
+    def service_changes(self, changed: dict) -> tuple[dict, list | None]:
+        """The fields and tags to hand to guest_update: only those the person changed."""
+        fields = self.service_fields()
+        fields = {name: value for name, value in fields.items()
+                  if (name if name != "referred_by" else "referred_by_card") in changed}  # fmt: skip
+        return fields, changed.get("tag_names")
+
+    def people_to_save(self, changed: dict):
+        """The related-people forms to save: new rows, and known rows the person changed."""
+        forms_ = [form for form in self.people.forms if not form.instance.pk or f"people-{form.instance.pk}" in changed]
+        return SimpleNamespace(forms=forms_)
+
+
+class GuestPreferencesForm(OpenedStateMixin, forms.ModelForm):
     """What a waiter may change: what the guest likes, avoids and needs."""
 
     class Meta:
@@ -152,7 +202,7 @@ class GuestPreferencesForm(forms.ModelForm):
         fields = PREFERENCES
         widgets = GuestForm.Meta.widgets
 
-    def __init__(self, *args, user=None, **kwargs):
+    def __init__(self, *args, user=None, people=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
         self.helper.form_tag = False
@@ -160,13 +210,20 @@ class GuestPreferencesForm(forms.ModelForm):
             Fieldset(_("Preferences"), _cols("favourite_dishes", "favourite_drinks"), _cols("taboos", "allergies"),
                      _cols("taste", "seating", "smoking", size="col-md-4"),
                      _cols("special_needs", "topics_to_avoid")),
+            *[name for name in (OPENED_FIELD,) if name in self.fields],
         )  # fmt: skip
 
     def service_fields(self) -> dict:
-        return dict(self.cleaned_data)
+        return {name: self.cleaned_data[name] for name in PREFERENCES if name in self.cleaned_data}
+
+    def opened_values(self, guest) -> dict:
+        return {name: getattr(guest, name) for name in PREFERENCES}
+
+    def service_changes(self, changed: dict) -> tuple[dict, None]:
+        return changed, None
 
 
-class QuickAddForm(MobileFieldMixin, forms.Form):
+class QuickAddForm(SubmissionTokenMixin, MobileFieldMixin, forms.Form):
     """At the door: enough to greet the guest next time."""
 
     surname = forms.CharField(label=_("Surname"), max_length=10)

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from followups.selectors import guest_open_followups
+from staff.submissions import submitted_once
 from visits.selectors import guest_figures, guest_timeline
 
 from .cards.forms import CardExportFilter, CardImportForm
@@ -56,7 +57,12 @@ def profile(request, pk):
         guest = guest_profile(guest_id=pk)
     except Guest.DoesNotExist:
         raise Http404 from None
-    history = guest_history(guest=guest) if request.user.has_perm("guests.view_guest_history") else None
+    confidential = request.user.has_perm("guests.view_confidential")
+    history = (
+        guest_history(guest=guest, confidential=confidential)
+        if request.user.has_perm("guests.view_guest_history")
+        else None
+    )
     timeline = guest_timeline(guest=guest, page=request.GET.get("page"), actor=request.user)
     figures = guest_figures(guest=guest)
     context = {"guest": guest, "history": history, "timeline": timeline, "figures": figures, "now": timezone.now(),
@@ -67,7 +73,8 @@ def profile(request, pk):
 @permission_required("guests.view_guest_history", raise_exception=True)
 def history(request, pk):
     guest = get_object_or_404(Guest, pk=pk)
-    return render(request, "guests/history.html", {"guest": guest, "history": guest_history(guest=guest, limit=200)})
+    history = guest_history(guest=guest, limit=200, confidential=request.user.has_perm("guests.view_confidential"))
+    return render(request, "guests/history.html", {"guest": guest, "history": history})
 
 
 def _duplicates_block(form, exclude_id=None):
@@ -89,6 +96,7 @@ def _duplicates_block(form, exclude_id=None):
 
 @permission_required("guests.add_guest", raise_exception=True)
 @require_http_methods(["GET", "POST"])
+@submitted_once
 def create(request):
     form = GuestForm(request.POST or None, user=request.user)
     people = RelatedPeopleFormSet(request.POST or None, prefix="people")
@@ -106,6 +114,7 @@ def create(request):
 
 @permission_required("guests.add_guest", raise_exception=True)
 @require_http_methods(["GET", "POST"])
+@submitted_once
 def quick_add(request):
     form = QuickAddForm(request.POST or None)
     duplicates = []
@@ -132,14 +141,17 @@ def edit(request, pk):
         form_class, people = GuestPreferencesForm, None
     else:
         raise PermissionDenied
-    form = form_class(request.POST or None, instance=guest, user=user)
+    form = form_class(request.POST or None, instance=guest, user=user, people=people)
     if request.method == "POST" and form.is_valid() and (people is None or people.is_valid()):
-        tags = form.cleaned_data.get("tag_names") if form_class is GuestForm else None
-        guest = guest_update(guest=guest, actor=user, fields=form.service_fields(), tags=tags)
-        if people is not None:
-            related_people_save(guest=guest, actor=user, formset=people)
-        messages.success(request, _("Changes to %(name)s saved.") % {"name": guest.display_name})
-        return redirect("guests:profile", pk=guest.pk)
+        # The stored guest, locked until commit: nobody else saves between the comparison and ours.
+        changed = form.changes_since(Guest.objects.select_for_update().get(pk=guest.pk))
+        if changed is not None:
+            fields, tags = form.service_changes(changed)
+            guest = guest_update(guest=guest, actor=user, fields=fields, tags=tags)
+            if people is not None:
+                related_people_save(guest=guest, actor=user, formset=form.people_to_save(changed))
+            messages.success(request, _("Changes to %(name)s saved.") % {"name": guest.display_name})
+            return redirect("guests:profile", pk=guest.pk)
     return render(request, "guests/form.html", {"form": form, "people": people, "guest": guest})
 
 
