@@ -1,4 +1,8 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from .forms import GuestAdminForm
@@ -34,6 +38,25 @@ class GuestAdmin(SimpleHistoryAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    # The history is read-only (SIMPLE_HISTORY_REVERT_DISABLED hides the button; a POST is
+    # refused here, since the library would still take one): a revert replays every field of an
+    # old version at once — a withdrawn consent, the allergy a merge brought in — that nobody
+    # chose one by one. The change form is the way to change a guest.
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method != "POST":
+            return super().history_form_view(request, object_id, version_id, extra_context)
+        if not self.has_view_history_or_change_history_permission(request):
+            raise PermissionDenied
+        guest = Guest.objects.filter(pk=object_id).only("anonymised_at").first() if object_id.isdigit() else None
+        if guest is None:
+            text = _("This record was merged into another guest: its history can be read, not restored.")
+        elif guest.is_anonymised:
+            text = _("This guest is anonymised: an old version cannot be brought back.")
+        else:
+            text = _("The history is read-only: change the guest in its form, where each change is checked.")
+        self.message_user(request, text, level=messages.ERROR)
+        return redirect(reverse("admin:guests_guest_history", args=[object_id]))
 
     def save_model(self, request, obj, form, change):
         fields = {name: form.cleaned_data[name] for name in form.changed_data if name != "tags"}

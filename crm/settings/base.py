@@ -174,6 +174,11 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # How many guests one lookup shows; the front desk wants one screen, not a list.
 GUEST_LOOKUP_LIMIT = 20
 
+# Robustness (issue 12). The guests' change history is read-only in the admin: a revert would
+# replay every field of an old version at once, past the services' one-change-at-a-time rules
+# (guests.admin refuses a posted revert too).
+SIMPLE_HISTORY_REVERT_DISABLED = True
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
