@@ -51,6 +51,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "staff.middleware.IdleTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -129,6 +130,10 @@ CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 SESSION_COOKIE_HTTPONLY = True
+# Shared tablets: a session ends after this many seconds without a request
+# (staff.middleware), and at the latest SESSION_COOKIE_AGE after it began, however active.
+KESHI_SESSION_IDLE_TIMEOUT = env.int("KESHI_SESSION_IDLE_TIMEOUT", default=8 * 60 * 60)
+SESSION_COOKIE_AGE = env.int("DJANGO_SESSION_COOKIE_AGE", default=14 * 24 * 60 * 60)
 
 # With CACHE_URL (Redis) sessions are read from the cache and written to both, and each
 # user's permission set is cached (staff.backends); Redis being down is only a cache miss.

@@ -1,0 +1,42 @@
+"""Sessions on shared tablets.
+
+A session ends after KESHI_SESSION_IDLE_TIMEOUT seconds without a request, and at the
+latest SESSION_COOKIE_AGE after it began: the first request of a session fixes its expiry
+as a date, so the activity stamp, written at most once a minute, never extends it.
+"""
+
+import time
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+LAST_ACTIVITY = "keshi_last_activity"
+STARTED = "keshi_session_started"
+WRITE_EVERY = 60  # seconds: the stamp's precision, and how often the session is written for it
+
+
+class IdleTimeoutMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.user.is_authenticated:
+            self.check_activity(request)
+        return self.get_response(request)
+
+    def check_activity(self, request):
+        session, now = request.session, int(time.time())
+        last = session.get(LAST_ACTIVITY)
+        if last is not None and now - last > settings.KESHI_SESSION_IDLE_TIMEOUT:
+            logout(request)
+            messages.info(request, _("You were logged out after a while without activity. Please log in again."))
+            return
+        if STARTED not in session:
+            session[STARTED] = now
+            session.set_expiry(timezone.now() + timedelta(seconds=settings.SESSION_COOKIE_AGE))
+        if last is None or now - last >= WRITE_EVERY:
+            session[LAST_ACTIVITY] = now
