@@ -4,9 +4,11 @@ import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from guests.forgetting import admin_log_forget, guest_ids_forgotten_with
 from guests.models import Guest
 
 from .models import FollowUp
@@ -95,16 +97,25 @@ def followup_reassign(*, actor, followup: FollowUp, owner) -> FollowUp:
 
 @transaction.atomic
 def followups_forget_guest(*, guest: Guest) -> None:
-    """On anonymisation: nothing more is sent or owed to the guest, and no notes about them remain."""
+    """On anonymisation: nothing more is sent or owed to the guest, and no notes about them remain.
+
+    Registered with guests.forgetting in FollowupsConfig.ready(); the history rows of follow-ups
+    that came with a merged record still carry its old id, so they are found by both ids."""
     from .models import Greeting, GreetingAttempt
 
     now = timezone.now()
-    pending = FollowUp.objects.filter(guest=guest, status__in=FollowUp.PENDING)
-    pending.update(status=FollowUp.Status.SKIPPED, completed_at=now)
-    FollowUp.objects.filter(guest=guest).update(note="", outcome="")
-    FollowUp.history.filter(guest_id=guest.pk).delete()
-    Greeting.objects.filter(guest=guest, status=Greeting.Status.PENDING).update(status=Greeting.Status.CANCELLED)
-    GreetingAttempt.objects.filter(greeting__guest=guest).update(recipient="", detail="")
+    followups = FollowUp.objects.filter(guest=guest)
+    followups.filter(status__in=FollowUp.PENDING).update(status=FollowUp.Status.SKIPPED, completed_at=now)
+    followups.update(note="", outcome="")
+    ids = list(followups.values_list("pk", flat=True))
+    FollowUp.history.filter(Q(id__in=ids) | Q(guest_id__in=guest_ids_forgotten_with(guest))).delete()
+    greetings = Greeting.objects.filter(guest=guest)
+    greetings.filter(status=Greeting.Status.PENDING).update(status=Greeting.Status.CANCELLED)
+    attempts = GreetingAttempt.objects.filter(greeting__in=greetings)
+    admin_log_forget(GreetingAttempt, attempts.values_list("pk", flat=True))
+    attempts.update(recipient="", detail="")
+    admin_log_forget(Greeting, greetings.values_list("pk", flat=True))
+    admin_log_forget(FollowUp, ids)
 
 
 def greetings_cancel_for_guest(*, guest: Guest) -> int:

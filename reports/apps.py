@@ -7,10 +7,15 @@ class ReportsConfig(AppConfig):
     verbose_name = _("Reviews and reports")
 
     def ready(self):
-        # The right-of-access download: this app's rows about a guest (guests cannot import it).
+        from guests import forgetting
         from guests.cards.subject_access import register
 
         from . import subject_access
         from .models import ReviewLine
 
+        # The right-of-access download: this app's rows about a guest (guests cannot import it).
         register(subject_access.sections, covers=[ReviewLine], order=40)
+
+        # A review line holds figures and codes only: the anonymised guest's past reviews keep
+        # counting in the statistics, so there is nothing for a reports forgetter to do.
+        forgetting.keep("reports.ReviewLine", "tier", "proposed_tier", "proposed_followups")

@@ -7,10 +7,24 @@ class VisitsConfig(AppConfig):
     verbose_name = _("Visits and complaints")
 
     def ready(self):
-        # The right-of-access download: this app's rows about a guest (guests cannot import it).
+        from guests import forgetting
         from guests.cards.subject_access import register
 
         from . import subject_access
+        from .forget import COMPLAINT_TEXT, HOSTED_TEXT, visits_forget_guest
         from .models import Complaint, ComplaintEvent, Visit
 
+        # The right-of-access download: this app's rows about a guest (guests cannot import it).
         register(subject_access.sections, covers=[Visit, Complaint, ComplaintEvent], order=20)
+
+        forgetting.register(
+            visits_forget_guest,
+            blanks={
+                "visits.Visit": HOSTED_TEXT,
+                "visits.HistoricalVisit": (*HOSTED_TEXT, "history_change_reason"),
+                "visits.Complaint": ("description", *COMPLAINT_TEXT),
+                "visits.ComplaintEvent": ("note",),
+            },
+            # The responsible department is the hotel's, not the guest's; a step's action is a code.
+            keeps={"visits.Complaint": ("department",), "visits.ComplaintEvent": ("action",)},
+        )

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from staff.models import AuditEvent
 
+from ..forgetting import guest_forget_everywhere
 from ..models import CardSequence, Guest, RelatedPerson, Tag, split_list
 from ..pinyin import kept_surname, search_keys
 from ..validators import normalise_mobile
@@ -267,7 +268,7 @@ def guest_merge(*, keep: Guest, other: Guest, actor) -> Guest:
     keep.tags.add(*other.tags.all())
 
     reason = _("Merged with %(card)s (%(name)s)") % {"card": other.card_no, "name": other.display_name}
-    other_card = other.card_no
+    other_card, other_id = other.card_no, other.pk
     other._history_user = actor
     other._change_reason = _("Merged into %(card)s") % {"card": keep.card_no}
     other.delete()
@@ -277,7 +278,8 @@ def guest_merge(*, keep: Guest, other: Guest, actor) -> Guest:
         action=AuditEvent.Action.GUEST_MERGED,
         actor=actor,
         target=keep.card_no,
-        details={"kept": keep.card_no, "merged": other_card},
+        # The ids let anonymising the kept guest find the merged record's history rows later.
+        details={"kept": keep.card_no, "merged": other_card, "kept_id": keep.pk, "merged_id": other_id},
     )
     return keep
 
@@ -316,16 +318,13 @@ def guest_anonymise(*, guest: Guest, actor, reason: str) -> Guest:
     if guest.is_anonymised:
         raise ValidationError(_("This guest is already anonymised."))
     guest = Guest.objects.select_for_update().get(pk=guest.pk)
+    # First, while the guest still holds the name and numbers a forgetter looks for.
+    guest_forget_everywhere(guest=guest)
     for name in PERSONAL_FIELDS:
         field = Guest._meta.get_field(name)
         setattr(guest, field.attname, None if field.null else field.get_default())
     guest.anonymised_at = timezone.now()
     _refresh_search_keys(guest)
-    guest.tags.clear()
-    guest.related_people.all().delete()
-    RelatedPerson.history.filter(guest_id=guest.pk).delete()
-    Guest.history.filter(id=guest.pk).delete()
-    _forget_followups(guest)
     _save(guest, actor, _("Anonymised: %(reason)s") % {"reason": AnonymiseReason(reason).label})
     AuditEvent.objects.create(
         action=AuditEvent.Action.GUEST_ANONYMISED,
@@ -334,12 +333,6 @@ def guest_anonymise(*, guest: Guest, actor, reason: str) -> Guest:
         details={"reason": reason},
     )
     return guest
-
-
-def _forget_followups(guest):
-    from followups.services import followups_forget_guest
-
-    followups_forget_guest(guest=guest)
 
 
 def guest_refresh_search_keys(*, guest_ids: Iterable[int]) -> int:
