@@ -51,7 +51,14 @@ class LoggingSmsSender(Sender):
     channel = "sms"
 
     def send(self, *, to, subject, body, idempotency_key):
-        logger.info("SMS to %s [%s]: %s", to, idempotency_key, body)
+        # A log is read by more people and kept longer than the archive: no number, no words.
+        logger.info("SMS to %s [%s]: %s characters", mask_mobile(to), idempotency_key, len(body))
+
+
+def mask_mobile(number: str) -> str:
+    """A mobile number as a log may show it: the last four digits, the rest starred."""
+    digits = "".join(ch for ch in number or "" if ch.isdigit())
+    return "*" * max(len(digits) - 4, 0) + digits[-4:]
 
 
 def sms_sender() -> Sender:
