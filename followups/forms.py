@@ -6,13 +6,15 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from staff.submissions import TOKEN_FIELD, SubmissionTokenMixin
+
 from .models import FollowUp
 from .selectors import followup_assignees
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-class FollowUpForm(forms.ModelForm):
+class FollowUpForm(SubmissionTokenMixin, forms.ModelForm):
     """A follow-up someone decides on at the profile; only managers choose another owner."""
 
     class Meta:
@@ -37,10 +39,12 @@ class FollowUpForm(forms.ModelForm):
             Row(Column("due_on", css_class="col-12 col-md-6"),
                 *([Column("owner", css_class="col-12 col-md-6")] if "owner" in self.fields else [])),
             "note",
+            TOKEN_FIELD,
         )  # fmt: skip
 
     def service_fields(self) -> dict:
         fields = dict(self.cleaned_data)
+        fields.pop(TOKEN_FIELD, None)
         if fields.get("owner") is None:
             fields.pop("owner", None)  # the service's default: the guest's owner, else the actor
         return fields

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from crm.paging import CountedPaginator
 from guests.models import Guest
+from staff.submissions import submitted_once
 
 from .filters import TeamFollowUpFilter
 from .forms import CompleteForm, FollowUpForm, ReassignForm, RescheduleForm
@@ -67,6 +68,7 @@ def team(request):
 
 @permission_required("followups.add_followup", raise_exception=True)
 @require_http_methods(["GET", "POST"])
+@submitted_once
 def create(request, guest_pk):
     guest = get_object_or_404(Guest, pk=guest_pk)
     form = FollowUpForm(request.POST or None, user=request.user, guest=guest)

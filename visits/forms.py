@@ -6,13 +6,24 @@ from django.utils.translation import gettext_lazy as _
 
 from guests.models import Guest
 from staff.models import Outlet, Room
+from staff.submissions import (
+    OPENED_FIELD,
+    TOKEN_FIELD,
+    OpenedStateMixin,
+    SubmissionTokenMixin,
+    conflict_message,
+    fingerprint,
+    shown,
+)
 
+from .complaints import FIELDS_SET_BY_STEP, STEPS
 from .models import Complaint, Visit
 from .services import OBSERVATIONS, default_meal_period
 
 
-class VisitForm(forms.ModelForm):
-    """One short form for the table, laid out for a phone."""
+class VisitForm(OpenedStateMixin, SubmissionTokenMixin, forms.ModelForm):
+    """One short form for the table, laid out for a phone; correcting a visit, it applies only
+    what the person changed since they opened it."""
 
     companion_cards = forms.CharField(
         label=_("Archived guests at the table (card no.)"),
@@ -75,6 +86,7 @@ class VisitForm(forms.ModelForm):
             *(["observations"] if not correcting else []),
             "companion_cards",
             Row(Column("satisfaction", css_class="col-12 col-md-3"), Column("notes", css_class="col-12 col-md-9")),
+            *[name for name in (OPENED_FIELD, TOKEN_FIELD) if name in self.fields],
         )  # fmt: skip
 
     def clean_companion_cards(self):
@@ -94,8 +106,18 @@ class VisitForm(forms.ModelForm):
     def service_fields(self) -> dict:
         return {name: self.cleaned_data.get(name) for name in self._meta.fields}
 
+    def opened_values(self, visit) -> dict:
+        return {**{name: getattr(visit, name) for name in self._meta.fields},
+                "companion_cards": list(visit.companions.all())}  # fmt: skip
 
-class ComplaintForm(forms.ModelForm):
+    def service_changes(self, changed: dict) -> tuple[dict, list | None]:
+        """The fields and companions to hand to visit_correct: only those the person changed."""
+        return {name: value for name, value in changed.items() if name in self._meta.fields}, changed.get(
+            "companion_cards"
+        )
+
+
+class ComplaintForm(SubmissionTokenMixin, forms.ModelForm):
     class Meta:
         model = Complaint
         fields = ("category", "severity", "visit", "outlet", "received_at", "description")
@@ -130,8 +152,12 @@ class ComplaintForm(forms.ModelForm):
         return {name: self.cleaned_data.get(name) for name in self._meta.fields}
 
 
-class ComplaintStepForm(forms.Form):
-    """The fields a step may ask for; the service says which ones it needs."""
+class ComplaintStepForm(OpenedStateMixin, forms.Form):
+    """The fields a step may ask for; the service says which ones it needs.
+
+    It carries the complaint as the page showed it: a step sent after the complaint moved on
+    (another step taken, a cause or remedy written meanwhile) is refused, so that nobody's cause,
+    remedy or reaction is overwritten by a page that never showed it."""
 
     action = forms.CharField(widget=forms.HiddenInput)
     note = forms.CharField(label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
@@ -148,8 +174,41 @@ class ComplaintStepForm(forms.Form):
         label=_("Summary"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, complaint, **kwargs):
         from django.contrib.auth import get_user_model
 
+        self.instance = complaint
         super().__init__(*args, **kwargs)
         self.fields["assignee"].queryset = get_user_model().objects.filter(is_active=True).order_by("username")
+
+    def opened_values(self, complaint) -> dict:
+        return {"status": complaint.status, **{name: getattr(complaint, name) for name in FIELDS_SET_BY_STEP}}
+
+    def changes_since(self, stored_complaint) -> dict | None:
+        """The step's data, or None when the complaint moved on since the page was opened."""
+        stored = self.opened_values(stored_complaint)
+        opened = self._opened(stored)
+        if opened is None:
+            self.add_error(None, _("This form could not be read; open the page again."))
+            return None
+        moved = [name for name, value in stored.items() if fingerprint(value) != opened.get(name)]
+        if not moved:
+            return {name: value for name, value in self.cleaned_data.items() if name not in ("action", OPENED_FIELD)}
+        step = STEPS.get(self.cleaned_data["action"])
+        for name in moved:
+            if name == "status":
+                self.add_error(None, _("Since you opened the page the complaint moved on; it is now “%(status)s”.")
+                               % {"status": stored_complaint.get_status_display()})  # fmt: skip
+            elif step is not None and name in step.required:
+                self.add_error(
+                    None,
+                    f"{self.fields[name].label}: "
+                    + conflict_message(self.fields[name], stored[name], self.cleaned_data.get(name)),
+                )
+            else:
+                self.add_error(None, _("Since you opened the page, “%(field)s” became “%(stored)s”.")
+                               % {"field": self.fields[name].label,
+                                  "stored": shown(self.fields[name], stored[name])})  # fmt: skip
+        self.data = self.data.copy()
+        self.data[OPENED_FIELD] = self._sign(stored)
+        return None

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods
 
 from crm.paging import CountedPaginator
 from guests.models import Guest
+from staff.submissions import submitted_once
 
 from .complaints import STEPS, complaint_record, complaint_steps_for, complaint_transition
 from .filters import ComplaintFilter, VisitFilter
@@ -35,6 +36,7 @@ def _report(form, error: ValidationError) -> None:
 
 @permission_required("visits.add_visit", raise_exception=True)
 @require_http_methods(["GET", "POST"])
+@submitted_once
 def create(request, guest_pk):
     guest = get_object_or_404(Guest, pk=guest_pk)
     form = VisitForm(request.POST or None, user=request.user, guest=guest)
@@ -64,18 +66,17 @@ def edit(request, pk):
         raise PermissionDenied
     form = VisitForm(request.POST or None, instance=visit, user=request.user, correcting=True)
     if request.method == "POST" and form.is_valid():
-        try:
-            visit_correct(
-                actor=request.user,
-                visit=visit,
-                fields=form.service_fields(),
-                companions=form.cleaned_data["companion_cards"],
-            )
-        except ValidationError as error:
-            _report(form, error)
-        else:
-            messages.success(request, _("Visit corrected."))
-            return redirect("guests:profile", pk=visit.guest_id)
+        # The stored visit, locked until commit: nobody else corrects it between the comparison and ours.
+        changed = form.changes_since(Visit.objects.select_for_update().get(pk=visit.pk))
+        if changed is not None:
+            fields, companions = form.service_changes(changed)
+            try:
+                visit_correct(actor=request.user, visit=visit, fields=fields, companions=companions)
+            except ValidationError as error:
+                _report(form, error)
+            else:
+                messages.success(request, _("Visit corrected."))
+                return redirect("guests:profile", pk=visit.guest_id)
     return render(request, "visits/form.html", {"form": form, "guest": visit.guest, "visit": visit})
 
 
@@ -109,6 +110,7 @@ def _can_see_complaint(user, complaint) -> bool:
 
 @permission_required("visits.add_complaint", raise_exception=True)
 @require_http_methods(["GET", "POST"])
+@submitted_once
 def complaint_create(request, guest_pk):
     guest = get_object_or_404(Guest, pk=guest_pk)
     form = ComplaintForm(request.POST or None, guest=guest)
@@ -143,18 +145,21 @@ def complaint_detail(request, pk):
     complaint = get_object_or_404(Complaint.objects.select_related("guest", "visit", "outlet", "assignee"), pk=pk)
     if not _can_see_complaint(request.user, complaint):
         raise PermissionDenied
-    form = ComplaintStepForm(request.POST or None)
+    form = ComplaintStepForm(request.POST or None, complaint=complaint)
     if request.method == "POST" and form.is_valid():
-        data = {k: v for k, v in form.cleaned_data.items() if k != "action"}
-        try:
-            complaint_transition(actor=request.user, complaint=complaint, action=form.cleaned_data["action"], data=data)
-        except ValidationError as error:
-            _report(form, error)
-        except PermissionDenied as refusal:
-            form.add_error(None, str(refusal))
-        else:
-            messages.success(request, _("Complaint updated."))
-            return redirect("visits:complaint", pk=complaint.pk)
+        # Locked until commit: no other step lands between the comparison and this one.
+        data = form.changes_since(Complaint.objects.select_for_update().get(pk=complaint.pk))
+        if data is not None:
+            action = form.cleaned_data["action"]
+            try:
+                complaint_transition(actor=request.user, complaint=complaint, action=action, data=data)
+            except ValidationError as error:
+                _report(form, error)
+            except PermissionDenied as refusal:
+                form.add_error(None, str(refusal))
+            else:
+                messages.success(request, _("Complaint updated."))
+                return redirect("visits:complaint", pk=complaint.pk)
     steps = [(name, STEPS[name]) for name in complaint_steps_for(actor=request.user, complaint=complaint)]
     context = {"complaint": complaint, "events": complaint.events.select_related("actor"), "steps": steps,
                "form": form, "now": timezone.now()}  # fmt: skip
