@@ -298,6 +298,7 @@ SECRETS = {
     "visit_notes": "包间备注魑魅", "corrected_notes": "改过的魍魉", "duplicate_visit": "重复客人的麒麟",
     "complaint": "投诉貔貅", "step": "步骤鸱吻", "followup": "回访狻猊", "tag": "龘靐会员",
     "related_person": "鼗鼙司机", "related_phone": "13811112222", "upload": "上传睚眦",
+    "duplicate_person": "蝤蛴秘书",
 }  # fmt: skip
 
 
@@ -312,6 +313,7 @@ def _rich_guest(manager, admin_user):
     duplicate = GuestFactory(name=SECRETS["name"], mobile=SECRETS["duplicate_mobile"], email=SECRETS["duplicate_email"])
     guest_update(guest=duplicate, actor=manager, fields={"notes": SECRETS["duplicate_notes"]})
     record_visit(duplicate, manager, days_ago=30, notes=SECRETS["duplicate_visit"])
+    related_person_add(guest=duplicate, actor=manager, name=SECRETS["duplicate_person"], relation="secretary")
     guest = guest_merge(keep=guest, other=duplicate, actor=manager)
 
     visit = record_visit(guest, manager, notes=SECRETS["visit_notes"], dishes=SECRETS["visit_notes"])
@@ -371,7 +373,12 @@ def test_no_table_holds_a_trace_of_an_anonymised_guest_with_rich_data(manager, a
 
     guest_anonymise(guest=guest, actor=manager, reason="guest_request")
 
-    assert _found(_dump()) == []
+    rows = _dump()
+    assert _found(rows) == []
+    # The last four digits, where a masked or shortened number would show them.
+    assert not [table for table, row in rows if "*5678" in row]
+    assert not Guest.history.filter(mobile__endswith="5678").exists()
+    assert not Guest.objects.filter(mobile_tail="5678").exists()
     guest.refresh_from_db()
     assert guest.tier == "A" and Visit.objects.filter(guest=guest).count() == 2
     assert Complaint.objects.get(guest=guest).status == "closed"
