@@ -2,7 +2,7 @@ import tempfile
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -171,9 +171,13 @@ def anonymise(request, pk):
     guest = get_object_or_404(Guest, pk=pk, anonymised_at__isnull=True)
     form = AnonymiseForm(request.POST or None, guest=guest)
     if request.method == "POST" and form.is_valid():
-        guest_anonymise(guest=guest, actor=request.user, reason=form.cleaned_data["reason"])
-        messages.success(request, _("Card %(card)s was anonymised.") % {"card": guest.card_no})
-        return redirect("guests:profile", pk=guest.pk)
+        try:
+            guest_anonymise(guest=guest, actor=request.user, reason=form.cleaned_data["reason"])
+        except ValidationError as error:  # e.g. a card file is being read right now
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Card %(card)s was anonymised.") % {"card": guest.card_no})
+            return redirect("guests:profile", pk=guest.pk)
     return render(request, "guests/anonymise.html", {"form": form, "guest": guest})
 
 

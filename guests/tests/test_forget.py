@@ -1,5 +1,6 @@
 """Anonymising forgets the guest everywhere: every app's rows, their history, the admin's log."""
 
+import datetime
 import os
 from decimal import Decimal
 
@@ -242,6 +243,30 @@ def test_the_discarded_upload_says_why_on_its_page(manager, admin_user, client_f
     page = client_for(admin_user).get(f"/cards/import/{transfer.pk}/", HTTP_ACCEPT_LANGUAGE="en")
     assert page.status_code == 200
     assert "upload the file again" in page.content.decode() and "龘靐先生" not in page.content.decode()
+
+
+def test_anonymising_is_refused_while_a_card_file_is_being_read_and_changes_nothing(manager, client_for):
+    guest = GuestFactory(name="龘靐先生")
+    waiting = _upload("checked", result={"preview": [{"name": "龘靐先生"}]})
+    _upload("checking")
+    page = client_for(manager).post(f"/guests/{guest.pk}/anonymise/", {"reason": "guest_request", "card_no": guest.card_no},
+                                    HTTP_ACCEPT_LANGUAGE="en")  # fmt: skip
+    assert page.status_code == 200
+    assert "being checked or imported right now" in page.content.decode()
+    guest.refresh_from_db()
+    waiting.refresh_from_db()
+    assert not guest.is_anonymised and guest.name == "龘靐先生"
+    assert waiting.status == "checked" and waiting.data is not None
+
+
+def test_a_file_left_being_read_by_a_worker_that_died_is_discarded_and_a_failed_one_loses_its_bytes(manager):
+    stuck = _upload("checking")
+    CardTransfer.objects.filter(pk=stuck.pk).update(at=timezone.now() - datetime.timedelta(hours=3))
+    failed = _upload("failed", result={"error": "断电"})
+    guest_anonymise(guest=GuestFactory(), actor=manager, reason="guest_request")
+    for transfer in (stuck, failed):
+        transfer.refresh_from_db()
+        assert (transfer.status, transfer.data, transfer.file_name) == ("failed", None, "")
 
 
 def test_follow_ups_lose_their_notes_and_history_greetings_their_recipient_and_text(manager):
