@@ -1,13 +1,24 @@
+import dataclasses
+
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from simple_history.admin import SimpleHistoryAdmin
+from simple_history.template_utils import HistoricalRecordContextHelper
 
 from .forms import GuestAdminForm
 from .models import CardTransfer, Guest, RelatedPerson, Tag
-from .services import guest_create, guest_update
+from .services import CONFIDENTIAL_FIELDS, guest_create, guest_update
+
+
+class _WithoutConfidential(HistoricalRecordContextHelper):
+    """The history page's changes, less the confidential notes' texts (for a reader who is no manager)."""
+
+    def context_for_delta_changes(self, delta):
+        changes = [change for change in delta.changes if change.field not in CONFIDENTIAL_FIELDS]
+        return super().context_for_delta_changes(dataclasses.replace(delta, changes=changes))
 
 
 @admin.register(Tag)
@@ -34,7 +45,12 @@ class GuestAdmin(SimpleHistoryAdmin):
     filter_horizontal = ("tags",)
 
     def get_exclude(self, request, obj=None):
-        return () if request.user.has_perm("guests.view_confidential") else ("confidential_notes",)
+        return () if request.user.has_perm("guests.view_confidential") else tuple(CONFIDENTIAL_FIELDS)
+
+    def get_historical_record_context_helper(self, request, historical_record):
+        if request.user.has_perm("guests.view_confidential"):
+            return super().get_historical_record_context_helper(request, historical_record)
+        return _WithoutConfidential(self.model, historical_record)
 
     def has_delete_permission(self, request, obj=None):
         return False

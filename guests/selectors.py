@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from .models import Guest
 from .pinyin import COMPOUND_SURNAMES, HAN, NAME_DOTS, reading, undotted
+from .services import CONFIDENTIAL_FIELDS
 from .validators import normalise_mobile
 
 _CARD_NO = re.compile(r"^ks\d+$", re.IGNORECASE)
@@ -171,12 +172,14 @@ def _history_display(records, fields):
     return display
 
 
-def guest_history(*, guest: Guest, limit: int = 20) -> list[Change]:
-    """The latest changes to a guest, newest first, each with the fields it changed."""
+def guest_history(*, guest: Guest, limit: int = 20, confidential: bool = False) -> list[Change]:
+    """The latest changes to a guest, newest first, each with the fields it changed; the
+    confidential notes' old and new texts only when `confidential` (the reader may see them)."""
     records = list(guest.history.select_related("history_user").order_by("-history_date", "-history_id")[: limit + 1])
     if not records:  # a guest loaded in bulk, without history
         return []
-    fields = [f for f in Guest.history.model._meta.concrete_fields if f.attname not in HISTORY_HIDDEN]
+    hidden = HISTORY_HIDDEN if confidential else HISTORY_HIDDEN | CONFIDENTIAL_FIELDS
+    fields = [f for f in Guest.history.model._meta.concrete_fields if f.attname not in hidden]
     display = _history_display(records, fields)
     changes = []
     for newer, older in zip(records, records[1:] + [None], strict=True):

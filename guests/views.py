@@ -57,7 +57,12 @@ def profile(request, pk):
         guest = guest_profile(guest_id=pk)
     except Guest.DoesNotExist:
         raise Http404 from None
-    history = guest_history(guest=guest) if request.user.has_perm("guests.view_guest_history") else None
+    confidential = request.user.has_perm("guests.view_confidential")
+    history = (
+        guest_history(guest=guest, confidential=confidential)
+        if request.user.has_perm("guests.view_guest_history")
+        else None
+    )
     timeline = guest_timeline(guest=guest, page=request.GET.get("page"), actor=request.user)
     figures = guest_figures(guest=guest)
     context = {"guest": guest, "history": history, "timeline": timeline, "figures": figures, "now": timezone.now(),
@@ -68,7 +73,8 @@ def profile(request, pk):
 @permission_required("guests.view_guest_history", raise_exception=True)
 def history(request, pk):
     guest = get_object_or_404(Guest, pk=pk)
-    return render(request, "guests/history.html", {"guest": guest, "history": guest_history(guest=guest, limit=200)})
+    history = guest_history(guest=guest, limit=200, confidential=request.user.has_perm("guests.view_confidential"))
+    return render(request, "guests/history.html", {"guest": guest, "history": history})
 
 
 def _duplicates_block(form, exclude_id=None):

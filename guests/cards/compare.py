@@ -28,8 +28,11 @@ class AsExported:
     """A register sheet's columns as exporting a guest would fill them, in the importing person's
     language (see the module's docstring for why that tells an unchanged row)."""
 
-    def __init__(self, columns: dict[str, int], record_columns: tuple[str, ...]):
-        keys = [key for key in columns if key != "card_no" and not F.BY_KEY[key].read_only]
+    def __init__(self, columns: dict[str, int], record_columns: tuple[str, ...], hidden: frozenset[str] = frozenset()):
+        """`hidden`: the fields the importing person may not see, never compared with the guest's
+        (whether the cell matches would tell them the stored value); they are listed in hidden_keys."""
+        self.hidden_keys = [key for key in columns if key in hidden]
+        keys = [key for key in columns if key != "card_no" and not F.BY_KEY[key].read_only and key not in hidden]
         self.stored_keys = [key for key in keys if F.BY_KEY[key].kind in STORED_AS_WRITTEN]
         self.written_keys = [key for key in keys if key not in self.stored_keys]
         self.raw_stored = _getter([columns[key] for key in self.stored_keys])

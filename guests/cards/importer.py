@@ -35,6 +35,7 @@ CHUNK = 900  # stays under SQLite's limit on query parameters
 UNCHANGED, CREATE, UPDATE = "unchanged", "create", "update"
 TEXT_KINDS = {"text", "list"}
 NOT_VALIDATED = ["owner", "referred_by", "consent_recorded_by", "created_by"]  # resolved in bulk instead
+CONFIDENTIAL_KEYS = frozenset(spec.key for spec in F.FIELDS if spec.confidential)
 
 
 @dataclass
@@ -99,18 +100,18 @@ def _plan_import(data: bytes, *, actor, progress: Callable[[int, int], None] | N
     total = len(read.entries)
     cards = [_card_no(entry) for entry in read.entries]
     known, columns = records_by_card({card for card in cards if card}), register_columns(writable=True)
-    may_skip = actor is None or actor.has_perm("guests.view_confidential")
+    hidden = _hidden_from(actor)
     compare: dict[int, AsExported] = {}
     converted = []
     for done, (entry, card) in enumerate(zip(read.entries, cards, strict=True), 1):
         record = known.get(card)
         keys = None
-        if record is not None and isinstance(entry, RegisterRow) and (may_skip or "confidential_notes" not in
-                                                                        entry.columns):  # fmt: skip
+        if record is not None and isinstance(entry, RegisterRow):
             as_exported = compare.get(id(entry.columns)) or compare.setdefault(
-                id(entry.columns), AsExported(entry.columns, columns)
+                id(entry.columns), AsExported(entry.columns, columns, hidden=hidden)
             )
-            keys = as_exported.differing(entry.raw, record)
+            # A column the actor may not see is always read: empty it changes nothing, filled it is refused.
+            keys = as_exported.differing(entry.raw, record) + as_exported.hidden_keys
         converted.append(_convert(entry, card, actor, plan.problems, keys))
         if progress and done % 500 == 0:
             progress(done // 2, total)
@@ -135,6 +136,11 @@ def _plan_import(data: bytes, *, actor, progress: Callable[[int, int], None] | N
     if not plan.actions and not plan.problems:
         plan.problems.append(Problem("", "", "", _("The file holds no guest card and no register row.")))
     return plan
+
+
+def _hidden_from(actor) -> frozenset[str]:
+    """The fields the actor may neither read nor write: the confidential notes, unless a manager."""
+    return frozenset() if actor is None or actor.has_perm("guests.view_confidential") else CONFIDENTIAL_KEYS
 
 
 def _card_no(entry) -> str:
@@ -201,8 +207,12 @@ def _convert(entry: Entry | RegisterRow, card_no: str, actor, problems, keys: li
             _problem(problems, entry, key, str(error))
     if "birthday" in values or "birthday_lunar" in values:
         item.fields["birthday_lunar"] = bool(lunar_field or lunar_in_text)
-    if "confidential_notes" in item.fields and actor is not None and not actor.has_perm("guests.view_confidential"):
-        _problem(problems, entry, "confidential_notes", _("Only a manager may import confidential notes."))
+    confidential = CONFIDENTIAL_KEYS & item.fields.keys()
+    # Not shown to the actor, so not theirs to erase: an empty cell leaves the stored value alone.
+    for key in confidential & _hidden_from(actor) if confidential else ():
+        if item.fields.pop(key):
+            _problem(problems, entry, key, _("Only a manager may write confidential notes: leave this cell empty "
+                                             "and the notes kept in the archive stay as they are."))  # fmt: skip
     if entry.people is not None:
         item.people = _convert_people(entry, problems)
     return item

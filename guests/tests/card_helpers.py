@@ -58,6 +58,16 @@ def rich_guests(manager):
     return [referrer, lunar, solar, yearless]
 
 
+def with_manager_role(user):
+    """The user (an admin) with the manager role as well: who may import confidential notes."""
+    from django.contrib.auth.models import Group
+
+    from staff import roles
+
+    user.groups.add(Group.objects.get(name=roles.MANAGER))
+    return type(user).objects.get(pk=user.pk)  # without the permissions cached on the old object
+
+
 def upload(client, capture, data: bytes, name: str = "cards.xlsx", **headers):
     """Upload through the import page; the check task runs after the request commits, as it does
     with eager Celery, and the page the user is sent to is returned."""

@@ -24,6 +24,7 @@ from guests.tests.card_helpers import (
     rich_guests,
     save,
     upload,
+    with_manager_role,
 )
 from guests.tests.factories import GuestFactory
 
@@ -90,6 +91,7 @@ def new_guests_workbook(referrer: Guest) -> bytes:
 def test_importing_new_guests_writes_what_creating_them_one_by_one_writes(
     client_for, admin_user, manager, django_capture_on_commit_callbacks
 ):
+    admin_user = with_manager_role(admin_user)  # the file holds confidential notes
     referrer = GuestFactory(name="赵敏")
     content = new_guests_workbook(referrer)
     plan = plan_import(content, actor=admin_user)
@@ -146,6 +148,7 @@ def test_importing_changes_writes_what_updating_the_guests_one_by_one_writes(
 
 
 def test_a_row_edited_in_one_cell_changes_only_that_field(admin_user, manager):
+    admin_user = with_manager_role(admin_user)  # the register holds confidential notes
     guests = rich_guests(manager)
     out = io.BytesIO()
     write_register(out, confidential=True)
@@ -163,6 +166,7 @@ def test_a_row_edited_in_one_cell_changes_only_that_field(admin_user, manager):
 def test_a_register_exported_in_chinese_imports_unchanged_for_an_english_user(admin_user, manager):
     from django.utils import translation
 
+    admin_user = with_manager_role(admin_user)  # the register holds confidential notes
     rich_guests(manager)
     out = io.BytesIO()
     with translation.override("zh-hans"):
