@@ -1,6 +1,9 @@
 """Two members of staff with the same guest's form open: nothing one of them saved is lost."""
 
+import threading
+
 import pytest
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
@@ -113,3 +116,27 @@ def test_a_tampered_opened_state_is_refused(front_desk):
     response = save(client, guest, data, opened=data["opened"] + "x", mobile="13900000002")
     assert response.status_code == 200 and response.context["form"].non_field_errors()
     assert Guest.objects.get(pk=guest.pk).mobile == "13900000001"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_saves_of_the_same_field_at_the_same_moment_keep_one_and_refuse_the_other(front_desk, manager):
+    guest = GuestFactory(mobile="13900000001")
+    clients = {"13900000002": logged_in(front_desk), "13900000003": logged_in(manager)}
+    forms = {mobile: opened(client, guest) for mobile, client in clients.items()}
+    barrier, answers = threading.Barrier(2), {}
+
+    def save_at_once(mobile):
+        try:
+            barrier.wait()
+            answers[mobile] = save(clients[mobile], guest, forms[mobile], mobile=mobile).status_code
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=save_at_once, args=(mobile,)) for mobile in clients]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(answers.values()) == [200, 302]
+    kept = next(mobile for mobile, status in answers.items() if status == 302)
+    assert Guest.objects.get(pk=guest.pk).mobile == kept

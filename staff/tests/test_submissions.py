@@ -138,3 +138,16 @@ def test_two_posts_of_the_same_visit_at_the_same_moment_record_one(waiter):
     assert [answer.status_code for answer in answers] == [302, 302]
     assert {answer.url for answer in answers} == {reverse("guests:profile", args=[guest.pk])}
     assert FormSubmission.objects.count() == 1
+
+
+def test_a_quick_add_confirmed_after_the_duplicate_warning_saves_once(front_desk):
+    GuestFactory(mobile="13811112222")
+    client = logged_in(front_desk)
+    url = reverse("guests:quick_add")
+    warned = client.post(url, filled(client, url, surname="李", honorific="李总", mobile="13811112222"))
+    assert warned.status_code == 200 and warned.context["duplicates"]
+    confirmed = form_on(warned, containing=TOKEN_FIELD)
+    assert confirmed["confirm_duplicate"] == "on"
+    assert client.post(url, confirmed).status_code == 302
+    assert client.post(url, confirmed).status_code == 302
+    assert Guest.objects.filter(mobile="13811112222").count() == 2
