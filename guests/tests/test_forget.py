@@ -2,11 +2,13 @@
 
 import datetime
 import os
+import threading
+import time
 from decimal import Decimal
 
 import pytest
 from django.contrib.admin.models import CHANGE, LogEntry
-from django.db import connection, models
+from django.db import connection, models, transaction
 from django.test import override_settings
 from django.utils import timezone
 
@@ -15,6 +17,8 @@ from followups.models import FollowUp, Greeting, GreetingAttempt
 from followups.services import followup_complete
 from followups.tests.factories import followup
 from guests import forgetting
+from guests.cards.forget import card_uploads_forget
+from guests.cards.services import card_import_check
 from guests.models import CardTransfer, Guest, RelatedPerson, Tag
 from guests.services import guest_anonymise, guest_merge, guest_update, related_person_add
 from staff.models import AuditEvent
@@ -267,6 +271,46 @@ def test_a_file_left_being_read_by_a_worker_that_died_is_discarded_and_a_failed_
     for transfer in (stuck, failed):
         transfer.refresh_from_db()
         assert (transfer.status, transfer.data, transfer.file_name) == ("failed", None, "")
+
+
+def _wait_until_a_statement_waits_for_a_lock(seconds=20) -> bool:
+    with connection.cursor() as cursor:
+        for _n in range(seconds * 20):
+            cursor.execute("SELECT pg_stat_clear_snapshot()")  # else a transaction reads one snapshot
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            )
+            if cursor.fetchone()[0]:
+                return True
+            time.sleep(0.05)
+    return False
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_cannot_start_on_an_upload_the_anonymisation_is_discarding(manager):
+    _require_postgresql()
+    guest = GuestFactory()
+    transfer = _upload("queued")
+    discarded, claimed = threading.Event(), []
+
+    def worker():
+        try:
+            discarded.wait()
+            claimed.append(card_import_check(transfer_id=transfer.pk))
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    with transaction.atomic():
+        card_uploads_forget(guest=guest)
+        discarded.set()
+        blocked = _wait_until_a_statement_waits_for_a_lock()
+    thread.join()
+    assert blocked, "the worker's claim should wait for the anonymisation's transaction"
+    assert claimed == [None]
+    transfer.refresh_from_db()
+    assert (transfer.status, transfer.data) == ("failed", None)
 
 
 def test_follow_ups_lose_their_notes_and_history_greetings_their_recipient_and_text(manager):
