@@ -85,12 +85,13 @@ def handled_fields() -> tuple[dict[str, set[str]], set[str]]:
 
 
 def guest_forget_everywhere(*, guest) -> None:
-    """Call every registered forgetter, in the order the apps registered (INSTALLED_APPS).
+    """Call every registered forgetter, the apps above first (the reverse of INSTALLED_APPS).
 
-    The guest passed in still holds its personal data: guest_anonymise blanks the guest's
-    own row only afterwards, so a forgetter can look for the guest's name or mobile where
-    they were written about (another host's visit notes)."""
-    for forgetter in _forgetters.values():
+    What a forgetter looks for is still there when it runs: the guest passed in holds its
+    personal data (guest_anonymise blanks the guest's own row only afterwards), and the rows
+    of the apps below, such as the related people whose names visits look for in another
+    host's notes, are forgotten after the apps that read them."""
+    for forgetter in reversed(_forgetters.values()):
         forgetter.forget(guest=guest)
 
 

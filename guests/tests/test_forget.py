@@ -165,15 +165,16 @@ def test_visit_notes_dishes_and_their_history_are_forgotten_figures_stay(manager
 
 def test_a_visit_where_the_guest_sat_at_another_hosts_table_loses_only_the_mentions(manager):
     guest = GuestFactory(name="龘靐先生", honorific="龘总", mobile="13912345678")
+    related_person_add(guest=guest, actor=manager, name="鼗鼙司机", relation="driver")
     host = GuestFactory(name="钱多多")
-    visit = _at_table(host, manager, guest, notes="钱总请龘靐先生，龘总电话13912345678，钱总不吃辣")
+    visit = _at_table(host, manager, guest, notes="钱总请龘靐先生，龘总电话13912345678，鼗鼙司机在外，钱总不吃辣")
     visit_correct(actor=manager, visit=visit, fields={"notes": visit.notes + "。"})
 
     guest_anonymise(guest=guest, actor=manager, reason="guest_request")
 
     visit.refresh_from_db()
     for notes in [visit.notes, *Visit.history.filter(id=visit.pk).values_list("notes", flat=True)]:
-        assert "龘" not in notes and "13912345678" not in notes
+        assert "龘" not in notes and "13912345678" not in notes and "鼗鼙" not in notes
         assert notes.startswith("钱总请") and "钱总不吃辣" in notes
     assert list(visit.companions.all()) == [guest]
 
