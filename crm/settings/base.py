@@ -179,6 +179,17 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # How many guests one lookup shows; the front desk wants one screen, not a list.
 GUEST_LOOKUP_LIMIT = 20
 
+# Card and register files (guests/cards/). An upload is refused before any parser reads it when
+# it is larger than these; a sheet may reach at most MAX_ROWS guests below its header row and
+# MAX_COLUMNS columns (the register has 41, the card 8), over every cell present and its
+# <dimension>, so no parser lays out a grid larger than 50,001 x 64 cells.
+KESHI_IMPORT_MAX_BYTES = 20 * 1024 * 1024
+KESHI_IMPORT_MAX_UNCOMPRESSED = 300 * 1024 * 1024
+KESHI_IMPORT_MAX_ENTRIES = 3000
+KESHI_IMPORT_MAX_RATIO = 200
+KESHI_IMPORT_MAX_ROWS = 50_000
+KESHI_IMPORT_MAX_COLUMNS = 64
+
 # Robustness (issue 12). The guests' change history is read-only in the admin: a revert would
 # replay every field of an old version at once, past the services' one-change-at-a-time rules
 # (guests.admin refuses a posted revert too).

@@ -21,10 +21,15 @@ class CardImportForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["file"].help_text = _(
-            "Filled cards (one per sheet) or the register, up to %(size)s MB and %(rows)s guests a file. Nothing "
-            "is saved before you confirm."
-        ) % {"size": limit("KESHI_IMPORT_MAX_BYTES") // MB, "rows": f"{limit('KESHI_IMPORT_MAX_ROWS'):,}"}
+        self.fields["file"].help_text = (
+            _(
+                "Filled cards (one per sheet) or the register, up to %(size)s MB and %(rows)s guests a file. Nothing "
+                "is saved before you confirm."
+            )
+            % {"size": limit("KESHI_IMPORT_MAX_BYTES") // MB, "rows": f"{limit('KESHI_IMPORT_MAX_ROWS'):,}"}
+            + " "
+            + _("A sheet may use at most %(columns)s columns.") % {"columns": limit("KESHI_IMPORT_MAX_COLUMNS")}
+        )
         self.helper = FormHelper()
         self.helper.form_tag = False
 

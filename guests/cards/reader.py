@@ -16,7 +16,7 @@ from openpyxl.utils.cell import coordinate_to_tuple, get_column_letter
 from python_calamine import CalamineError, CalamineWorkbook
 
 from .fields import FIELD_LABELS, PEOPLE_LABELS, TABLE_LABELS, Field, find_field
-from .safety import Inspected, Refused, limit
+from .safety import Inspected, Refused
 
 _TITLE = "guest information card"
 
@@ -99,29 +99,17 @@ def read_workbook(data: bytes, inspected: Inspected) -> ReadResult:
             sheet = workbook.get_sheet_by_name(name)
             if sheet.start is None:
                 continue
-            _refuse_too_many_rows(name, sheet.end[0])  # before a Python object is made of any cell
-            rows = list(_rows(sheet))
+            rows = list(_rows(sheet))  # safety.inspect has bounded the sheet's rows and columns
             formulas = set(inspected.formulas.get(name, ()))
             if _is_register(rows):
                 _read_register(name, rows[0][1], iter(rows[1:]), formulas, result)
             else:
                 grid = {(r, c): v for r, values in rows for c, v in enumerate(values) if not _empty(v)}
                 if grid or formulas:
-                    _read_card(name, grid, sheet.merged_cell_ranges or [], formulas, result)
+                    _read_card(name, grid, _clipped(sheet.merged_cell_ranges or [], sheet.end), formulas, result)
     except CalamineError:
         raise Refused(_("The file is damaged: it cannot be opened as an Excel workbook.")) from None
     return result
-
-
-def _refuse_too_many_rows(sheet: str, last_row: int) -> None:
-    """A register's rows below its header row (0-based `last_row`) past the limit refuse the file."""
-    most = limit("KESHI_IMPORT_MAX_ROWS")
-    if last_row > most:
-        raise Refused(
-            _("The sheet %(sheet)s goes down to row %(row)s, but one file may hold at most %(most)s guests. Split "
-              "it into smaller files and import them one after another.")
-            % {"sheet": sheet, "row": f"{last_row + 1:,}", "most": f"{most:,}"}
-        )  # fmt: skip
 
 
 def _rows(sheet) -> Iterator[tuple[int, list]]:
@@ -201,6 +189,14 @@ def _cells_by_row(cells) -> dict[int, set[int]]:
         row, col = coordinate_to_tuple(cell)
         found.setdefault(row - 1, set()).add(col - 1)
     return found
+
+
+def _clipped(merged, end) -> list:
+    """Merged ranges cut at the sheet's last cell: a range declared past it covers nothing the card
+    reads, and walking it cell by cell would take as long as it is large."""
+    last_row, last_col = end
+    return [((r0, c0), (min(r1, last_row), min(c1, last_col))) for (r0, c0), (r1, c1) in merged
+            if r0 <= last_row and c0 <= last_col]  # fmt: skip
 
 
 def _read_card(name, grid: dict, merged, formulas, result: ReadResult) -> None:
