@@ -45,10 +45,9 @@ def transfer_log(*, actor, kind: str, description: str, guest_count: int, file_n
 
 
 def card_template_export(*, actor):
-    """The blank card; anyone logged in may print it for an outlet without a tablet."""
-    workbook = cards_workbook([], confidential=actor.has_perm("guests.view_confidential"))
-    transfer_log(actor=actor, kind=CardTransfer.Kind.TEMPLATE, description=_("Blank card template"), guest_count=0)
-    return workbook
+    """The blank card; anyone logged in may print it for an outlet without a tablet. It holds no
+    one's data, so unlike every other export it is not logged: a GET writes nothing."""
+    return cards_workbook([], confidential=actor.has_perm("guests.view_confidential"))
 
 
 def card_export(*, actor, guest: Guest):

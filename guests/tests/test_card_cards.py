@@ -72,8 +72,7 @@ def test_the_blank_template_has_every_label_and_no_values_and_no_confidential_fi
     values = labels_of(ws)
     assert set(values) == {f.label for f in F.FIELDS if not f.confidential}
     assert all(cell.value is None for cell in values.values())
-    log = CardTransfer.objects.get()
-    assert (log.kind, log.actor, log.guest_count) == (CardTransfer.Kind.TEMPLATE, front_desk, 0)
+    assert not CardTransfer.objects.exists()  # a blank form holds nobody's data: nothing to log
 
 
 def test_a_card_download_is_logged_with_who_and_which_guest(client_for, manager):
