@@ -1,6 +1,7 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
+from .greetings import greeting_confirm_sent, greeting_requeue
 from .models import FollowUp, Greeting, GreetingAttempt, Holiday, MessageTemplate, RuleSettings
 from .services import followup_complete
 
@@ -51,7 +52,7 @@ class GreetingAttemptInline(admin.TabularInline):
     model = GreetingAttempt
     extra = 0
     can_delete = False
-    readonly_fields = ["at", "channel", "recipient", "outcome", "detail"]
+    readonly_fields = ["at", "channel", "recipient", "outcome", "detail", "actor"]
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -59,14 +60,45 @@ class GreetingAttemptInline(admin.TabularInline):
 
 @admin.register(Greeting)
 class GreetingAdmin(admin.ModelAdmin):
-    list_display = ["guest", "occasion", "status", "attempts", "sent_at", "next_attempt_at"]
+    """Read-only rows; an unknown outcome is settled by the two actions, the same services the
+    managers' page calls (followups.greeting_views)."""
+
+    list_display = ["guest", "occasion", "status", "attempts", "sending_since", "sent_at", "next_attempt_at"]
     list_filter = ["status"]
     search_fields = ["guest__name", "occasion"]
-    readonly_fields = ["guest", "occasion", "status", "attempts", "next_attempt_at", "created_at", "sent_at"]
+    readonly_fields = ["guest", "occasion", "status", "attempts", "next_attempt_at", "created_at", "sending_since",
+                       "sent_at"]  # fmt: skip
     inlines = [GreetingAttemptInline]
+    actions = ["confirm_sent", "requeue"]
 
     def has_add_permission(self, request):
         return False
+
+    @admin.action(description=_("It went out (checked with the gateway): mark sent"), permissions=["resolve"])
+    def confirm_sent(self, request, queryset):
+        self._settle(request, queryset, greeting_confirm_sent)
+
+    @admin.action(description=_("It did not go out (checked with the gateway): send again"), permissions=["resolve"])
+    def requeue(self, request, queryset):
+        self._settle(request, queryset, greeting_requeue)
+
+    def has_resolve_permission(self, request):
+        return request.user.has_perm("followups.resolve_greeting")
+
+    def _settle(self, request, queryset, service):
+        done = 0
+        for greeting in queryset.filter(status=Greeting.Status.UNKNOWN):
+            service(greeting=greeting, actor=request.user)
+            done += 1
+        skipped = queryset.count() - done
+        self.message_user(request, _("%(count)s greetings settled.") % {"count": done})
+        if skipped:
+            self.message_user(
+                request,
+                _("%(count)s greetings were skipped: only a greeting whose outcome is unknown can be settled.")
+                % {"count": skipped},
+                level=messages.WARNING,
+            )
 
 
 @admin.register(GreetingAttempt)

@@ -1,19 +1,27 @@
-"""Automatic birthday greetings: chosen in one statement, sent exactly once each.
+"""Automatic birthday greetings: chosen in one statement, sent at most once each.
 
 1. `greetings_prepare` writes one Greeting row per consenting guest whose birthday
    (solar or lunar) is today. The unique (guest, occasion) constraint means a second
    run, or two at once, add nothing.
-2. `greetings_send_due` takes pending rows one at a time with
-   SELECT … FOR UPDATE SKIP LOCKED, sends, and marks the row sent in the same
-   transaction. Two workers never hold the same row; a worker killed mid-send rolls
-   back, so the row is still pending for the next run — sent once, never skipped.
-   A failed send is logged and retried with backoff, then marked failed.
-Consent and anonymisation are checked again at the moment of sending.
+2. `greetings_send_due` sends each due greeting in three steps:
+   a. claim: take a pending row with SELECT … FOR UPDATE SKIP LOCKED, check consent and
+      anonymisation, mark it 'sending' and commit. Two workers never claim the same row.
+   b. call the gateway outside any transaction, with the greeting's idempotency key.
+   c. record: in a new transaction, mark it sent (or back to pending with backoff after a
+      failure, failed after the last attempt) and log the attempt.
+   A worker killed between a and c leaves the row 'sending': it is never claimed again,
+   because the gateway may already have accepted the message. A greeting is never sent
+   twice; in that one window it may not be sent at all, and a person decides.
+3. `greetings_mark_unknown` turns a greeting 'sending' for longer than
+   KESHI_GREETING_SENDING_TIMEOUT into 'unknown'; a manager checks with the gateway, then
+   confirms it sent or queues it again (`greeting_confirm_sent`, `greeting_requeue`).
 """
 
 import datetime
 import logging
 
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import CharField, DateTimeField, F, IntegerField, Min, Q, Value
 from django.utils import timezone, translation
@@ -62,13 +70,13 @@ def greetings_prepare(*, today: datetime.date | None = None) -> int:
 
 
 def greetings_send_due(*, limit: int = 10_000) -> dict[str, int]:
-    """Send every greeting that is due, one transaction each; returns counts by outcome."""
+    """Send every greeting that is due, one claim and one record each; returns counts by outcome."""
     counts = {"sent": 0, "failed": 0, "retry": 0, "cancelled": 0}
     for _n in range(limit):
-        outcome = _send_next()
-        if outcome is None:
+        claimed = _claim_next()
+        if claimed is None:
             break
-        counts[outcome] += 1
+        counts[claimed if isinstance(claimed, str) else _deliver(claimed)] += 1
     return counts
 
 
@@ -76,22 +84,21 @@ def greetings_next_retry() -> datetime.datetime | None:
     return Greeting.objects.filter(status=Greeting.Status.PENDING).aggregate(at=Min("next_attempt_at"))["at"]
 
 
-def _send_next() -> str | None:
-    with transaction.atomic():
-        greeting = (
-            Greeting.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("guest")
-            .filter(status=Greeting.Status.PENDING, next_attempt_at__lte=timezone.now())
-            .order_by("next_attempt_at", "id")
-            .first()
-        )
-        if greeting is None:
-            return None
-        return _send(greeting)
-
-
-def _send(greeting: Greeting) -> str:
-    guest, now = greeting.guest, timezone.now()
+@transaction.atomic
+def _claim_next() -> Greeting | str | None:
+    """Step a: the next due greeting, marked 'sending' when this transaction commits; or
+    "cancelled" when the guest may no longer be greeted; None when nothing is due."""
+    now = timezone.now()
+    greeting = (
+        Greeting.objects.select_for_update(skip_locked=True, of=("self",))
+        .select_related("guest")
+        .filter(status=Greeting.Status.PENDING, next_attempt_at__lte=now)
+        .order_by("next_attempt_at", "id")
+        .first()
+    )
+    if greeting is None:
+        return None
+    guest = greeting.guest
     channel, recipient = _channel_for(guest)
     reason = None
     if not guest.greeting_consent:
@@ -105,29 +112,112 @@ def _send(greeting: Greeting) -> str:
         greeting.status = Greeting.Status.CANCELLED
         greeting.save(update_fields=["status"])
         return "cancelled"
+    greeting.status, greeting.sending_since = Greeting.Status.SENDING, now
+    greeting.attempts += 1
+    greeting.save(update_fields=["status", "sending_since", "attempts"])
+    return greeting
 
+
+def _deliver(greeting: Greeting) -> str:
+    """Steps b and c: the gateway call, outside any transaction, then its outcome recorded."""
+    guest = greeting.guest
+    channel, recipient = _channel_for(guest)
     subject, body = render_greeting(guest)
     sender = sms_sender() if channel == Channel.SMS else email_sender()
-    greeting.attempts += 1
     try:
         sender.send(to=recipient, subject=subject, body=body, idempotency_key=f"greeting-{greeting.pk}")
     except SendError as error:
-        _log(greeting, now, channel, recipient, GreetingAttempt.Outcome.FAILED, str(error))
-        if greeting.attempts >= MAX_ATTEMPTS:
-            greeting.status = Greeting.Status.FAILED
-            outcome = "failed"
-        else:
-            greeting.next_attempt_at = now + BACKOFF * 2 ** (greeting.attempts - 1)
-            outcome = "retry"
-        greeting.save(update_fields=["status", "attempts", "next_attempt_at"])
         logger.warning(
             "greeting %s to guest %s failed (attempt %s): %s", greeting.pk, guest.pk, greeting.attempts, error
         )
-        return outcome
+        return _record_failure(greeting, channel, recipient, str(error))
+    return _record_sent(greeting, channel, recipient, body)
+
+
+@transaction.atomic
+def _record_sent(greeting: Greeting, channel: str, recipient: str, body: str) -> str:
+    now = timezone.now()
+    # Sent even if the sweep already called it unknown: the gateway has just said it accepted.
+    Greeting.objects.filter(pk=greeting.pk, status__in=[Greeting.Status.SENDING, Greeting.Status.UNKNOWN]).update(
+        status=Greeting.Status.SENT, sent_at=now, sending_since=None
+    )
     _log(greeting, now, channel, recipient, GreetingAttempt.Outcome.SENT, body)
-    greeting.status, greeting.sent_at = Greeting.Status.SENT, now
-    greeting.save(update_fields=["status", "attempts", "sent_at"])
     return "sent"
+
+
+@transaction.atomic
+def _record_failure(greeting: Greeting, channel: str, recipient: str, detail: str) -> str:
+    now = timezone.now()
+    _log(greeting, now, channel, recipient, GreetingAttempt.Outcome.FAILED, detail)
+    if greeting.attempts >= MAX_ATTEMPTS:
+        changes, outcome = {"status": Greeting.Status.FAILED}, "failed"
+    else:
+        changes = {"status": Greeting.Status.PENDING, "next_attempt_at": now + BACKOFF * 2 ** (greeting.attempts - 1)}
+        outcome = "retry"
+    Greeting.objects.filter(pk=greeting.pk, status=Greeting.Status.SENDING).update(sending_since=None, **changes)
+    return outcome
+
+
+def greetings_mark_unknown(*, now: datetime.datetime | None = None) -> int:
+    """Greetings handed to the gateway longer ago than the timeout with no outcome recorded
+    (the worker died or hung): 'unknown', for a manager, never sent again by themselves."""
+    now = now or timezone.now()
+    cutoff = now - datetime.timedelta(seconds=settings.KESHI_GREETING_SENDING_TIMEOUT)
+    with transaction.atomic():
+        # SKIP LOCKED: a worker recording its outcome right now keeps its row.
+        stuck = list(
+            Greeting.objects.select_for_update(skip_locked=True)
+            .filter(status=Greeting.Status.SENDING, sending_since__lt=cutoff)
+            .values_list("pk", flat=True)
+        )
+        Greeting.objects.filter(pk__in=stuck).update(status=Greeting.Status.UNKNOWN)
+        detail = _("No outcome was recorded after the gateway was called: check with the gateway whether it went out.")
+        GreetingAttempt.objects.bulk_create(
+            GreetingAttempt(greeting_id=pk, at=now, outcome=GreetingAttempt.Outcome.UNKNOWN, detail=detail)
+            for pk in stuck
+        )
+    if stuck:
+        logger.warning("%s greetings have an unknown outcome: %s", len(stuck), stuck)
+    return len(stuck)
+
+
+@transaction.atomic
+def greeting_confirm_sent(*, greeting: Greeting, actor) -> Greeting:
+    """A manager checked with the gateway: the unknown greeting did go out."""
+    greeting = _unknown_for(actor, greeting)
+    now = timezone.now()
+    greeting.status, greeting.sent_at, greeting.sending_since = Greeting.Status.SENT, now, None
+    greeting.save(update_fields=["status", "sent_at", "sending_since"])
+    GreetingAttempt.objects.create(greeting=greeting, at=now, outcome=GreetingAttempt.Outcome.CONFIRMED, actor=actor)
+    return greeting
+
+
+@transaction.atomic
+def greeting_requeue(*, greeting: Greeting, actor) -> Greeting:
+    """A manager checked with the gateway: the unknown greeting did not go out; send it on the
+    next run (consent is checked again then)."""
+    greeting = _unknown_for(actor, greeting)
+    now = timezone.now()
+    greeting.status, greeting.next_attempt_at, greeting.sending_since = Greeting.Status.PENDING, now, None
+    greeting.save(update_fields=["status", "next_attempt_at", "sending_since"])
+    GreetingAttempt.objects.create(greeting=greeting, at=now, outcome=GreetingAttempt.Outcome.REQUEUED, actor=actor)
+    return greeting
+
+
+def _unknown_for(actor, greeting: Greeting) -> Greeting:
+    if not actor.has_perm("followups.resolve_greeting"):
+        raise PermissionDenied(_("Only a manager may settle a greeting whose outcome is unknown."))
+    greeting = Greeting.objects.select_for_update().select_related("guest").get(pk=greeting.pk)
+    if greeting.status != Greeting.Status.UNKNOWN:
+        raise ValidationError(_("This greeting's outcome is no longer unknown: it was settled already."))
+    return greeting
+
+
+def greetings_unknown():
+    """The greetings a manager has to settle, oldest first."""
+    return (
+        Greeting.objects.filter(status=Greeting.Status.UNKNOWN).select_related("guest").order_by("sending_since", "id")
+    )
 
 
 def _channel_for(guest) -> tuple[str, str]:

@@ -198,13 +198,20 @@ class MessageTemplate(models.Model):
 
 
 class Greeting(models.Model):
-    """One automatic message to one guest for one occasion: the claim that makes it exactly once."""
+    """One automatic message to one guest for one occasion: the claim that makes it exactly once.
+
+    pending → sending (claimed and committed before the gateway is called) → sent, or back to
+    pending after a failure, or failed. A greeting still sending past the timeout becomes
+    unknown: the gateway may have accepted it, so only a manager decides (followups.greetings).
+    """
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Waiting to be sent")
+        SENDING = "sending", _("Being sent")
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Failed")
         CANCELLED = "cancelled", _("Not sent")
+        UNKNOWN = "unknown", _("Outcome unknown")
 
     guest = models.ForeignKey(Guest, verbose_name=_("guest"), on_delete=models.CASCADE, related_name="greetings")
     occasion = models.CharField(_("occasion"), max_length=60)
@@ -213,6 +220,7 @@ class Greeting(models.Model):
     next_attempt_at = models.DateTimeField(_("next attempt at"))
     created_at = models.DateTimeField(_("created at"))
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    sending_since = models.DateTimeField(_("handed to the gateway at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -220,6 +228,7 @@ class Greeting(models.Model):
         verbose_name_plural = _("automatic greetings")
         constraints = [models.UniqueConstraint(fields=["guest", "occasion"], name="greeting_once_per_occasion")]
         indexes = [models.Index(fields=["status", "next_attempt_at"], name="greeting_due_idx")]
+        permissions = [("resolve_greeting", _("Can settle a greeting whose outcome is unknown"))]
 
     def __str__(self):
         return f"{self.guest} · {self.occasion}"
@@ -232,6 +241,9 @@ class GreetingAttempt(models.Model):
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Failed")
         SKIPPED = "skipped", _("Not sent")
+        UNKNOWN = "unknown", _("Outcome unknown")
+        CONFIRMED = "confirmed", _("Confirmed sent by a manager")
+        REQUEUED = "requeued", _("Queued again by a manager")
 
     greeting = models.ForeignKey(
         Greeting, verbose_name=_("greeting"), on_delete=models.CASCADE, related_name="attempts_log"
@@ -241,6 +253,10 @@ class GreetingAttempt(models.Model):
     recipient = models.CharField(_("recipient"), max_length=254, blank=True)
     outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices)
     detail = models.TextField(_("detail"), blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("decided by"), on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )  # fmt: skip
 
     class Meta:
         ordering = ["-at", "-id"]

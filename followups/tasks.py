@@ -5,7 +5,7 @@ import datetime
 from celery import shared_task
 from django.utils import timezone
 
-from .greetings import greetings_next_retry, greetings_prepare, greetings_send_due
+from .greetings import greetings_mark_unknown, greetings_next_retry, greetings_prepare, greetings_send_due
 from .rules import rules_run
 
 MAX_COUNTDOWN = datetime.timedelta(minutes=30)  # well inside Redis's visibility timeout
@@ -32,10 +32,12 @@ def send_birthday_greetings() -> dict:
 
 @shared_task(acks_late=True, time_limit=1800, soft_time_limit=1700)
 def send_due_greetings() -> dict:
-    """Send what is due, then come back when the next failed send's backoff is over."""
+    """Send what is due, then come back when the next failed send's backoff is over. First,
+    greetings a dead worker left 'sending' past the timeout become 'unknown' for a manager."""
+    unknown = greetings_mark_unknown()
     counts = greetings_send_due()
     retry_at = greetings_next_retry()
     if retry_at is not None:
         wait = min(max(retry_at - timezone.now(), datetime.timedelta(seconds=1)), MAX_COUNTDOWN)
         send_due_greetings.apply_async(countdown=wait.total_seconds())
-    return counts
+    return {**counts, "unknown": unknown}

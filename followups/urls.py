@@ -1,12 +1,13 @@
 from django.urls import path
 
-from . import views
+from . import greeting_views, views
 
 app_name = "followups"
 
 urlpatterns = [
     path("followups/", views.mine, name="mine"),
     path("followups/team/", views.team, name="team"),
+    path("followups/greetings/", greeting_views.greetings_to_check, name="greetings"),
     path("followups/<int:pk>/done/", views.done, name="done"),
     path("followups/<int:pk>/skip/", views.skip, name="skip"),
     path("followups/<int:pk>/reschedule/", views.reschedule, name="reschedule"),

@@ -194,6 +194,10 @@ KESHI_IMPORT_MAX_COLUMNS = 64
 # replay every field of an old version at once, past the services' one-change-at-a-time rules
 # (guests.admin refuses a posted revert too).
 SIMPLE_HISTORY_REVERT_DISABLED = True
+# A greeting handed to the gateway with no outcome recorded after this many seconds (the worker
+# died or hung) is marked 'unknown' for a manager, never sent again by itself. Well above a
+# gateway call's own timeout, so a slow answer is not mistaken for a dead worker.
+KESHI_GREETING_SENDING_TIMEOUT = env.int("KESHI_GREETING_SENDING_TIMEOUT", default=15 * 60)
 
 LOGGING = {
     "version": 1,

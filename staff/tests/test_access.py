@@ -57,6 +57,7 @@ EXPECTED = {
     "review:decide": MANAGERS_POST_ONLY,
     "followups:mine": ALL_STAFF,
     "followups:team": MANAGERS_ONLY,
+    "followups:greetings": MANAGERS_ONLY,
     "followups:create": ALL_STAFF,
     "followups:done": ALL_STAFF_POST_ONLY,
     "followups:skip": ALL_STAFF_POST_ONLY,
