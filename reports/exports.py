@@ -2,7 +2,9 @@
 
 Write-only workbook, so memory stays flat however many rows; text always lands as
 text (a guest named "=1+1" or a mobile with a leading zero is never a formula or a
-number), money as numbers with two decimals, times in the hotel's time zone.
+number), money as numbers with two decimals, times in the hotel's time zone. Text that
+starts like a formula follows the card's rule, guests.cards.cells: a text cell with
+Excel's quote prefix, so it stays text even after someone edits it.
 """
 
 import datetime
@@ -18,14 +20,13 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
+
+from guests.cards.cells import needs_text_cell, text_cell
 
 logger = logging.getLogger(__name__)
 
 MAX_ROWS = 100_000
-# What spreadsheet programs may read as the start of a formula.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 NUMBER_FORMATS = {"money": "#,##0.00", "percent": "0.0", "date": "yyyy-mm-dd", "datetime": "yyyy-mm-dd hh:mm"}
 
 
@@ -46,7 +47,7 @@ def export_xlsx(title: str, columns: list[Column], rows: Iterable[dict], *, file
     bold = Font(bold=True)
     header = []
     for column in columns:
-        cell = _text_cell(sheet, str(column.label))
+        cell = text_cell(sheet, str(column.label))
         cell.font = bold
         header.append(cell)
     sheet.append(header)
@@ -76,23 +77,13 @@ def _sheet_title(title: str) -> str:
     return re.sub(r"[\[\]:*?/\\]", " ", title)[:31] or "Report"
 
 
-def _text_cell(sheet, value: str) -> WriteOnlyCell:
-    """A cell that holds the string as a string: openpyxl would store "=…" as a formula."""
-    cell = WriteOnlyCell(sheet)
-    cell._value = ILLEGAL_CHARACTERS_RE.sub("", value)
-    cell.data_type = "s"
-    return cell
-
-
 def _cell(sheet, kind: str, value):
     if value is None or value == "":
         return None
     if isinstance(value, Promise):
         value = str(value)
     if isinstance(value, str):
-        if value.startswith(FORMULA_START) or ILLEGAL_CHARACTERS_RE.search(value):
-            return _text_cell(sheet, value)
-        return value
+        return text_cell(sheet, value) if needs_text_cell(value) else value
     if isinstance(value, bool):
         return value
     if isinstance(value, datetime.datetime):

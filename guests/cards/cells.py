@@ -2,7 +2,9 @@
 
 Text is always a string cell: text beginning with =, +, -, @, a tab or a carriage return
 is stored as text with Excel's quote prefix, so no program ever runs it as a formula,
-even after someone edits the cell. Phone numbers are text cells in the text format (@),
+even after someone edits the cell. This is the one place that rule lives: every xlsx the
+product writes (cards, register, a guest's data, the reports' downloads) goes through
+`put`, `text_cell` or `RowCells`. Phone numbers are text cells in the text format (@),
 so leading zeros and +86 survive editing. Dates are real dates shown as yyyy-mm-dd.
 """
 
@@ -26,12 +28,28 @@ def clean_text(value: str) -> str:
     return ILLEGAL_CHARACTERS_RE.sub("", value)
 
 
+def starts_like_formula(text: str) -> bool:
+    """Text a spreadsheet program would run as a formula if it were typed into a cell."""
+    return text.startswith(FORMULA_START)
+
+
+def needs_text_cell(text: str) -> bool:
+    """Text that cannot go into a write-only row as a plain str: openpyxl would store it as a
+    formula, or refuse its control characters."""
+    return starts_like_formula(text) or ILLEGAL_CHARACTERS_RE.search(text) is not None
+
+
+def text_cell(ws, text: str) -> WriteOnlyCell:
+    """A write-only cell of `ws` holding `text` as text, quoted when it starts like a formula."""
+    return put(WriteOnlyCell(ws), text)
+
+
 def put(cell, value, *, kind: str = "text"):
     """Set `cell` (a worksheet cell or a WriteOnlyCell) to `value`; returns the cell."""
     if isinstance(value, str):
         cell.value = clean_text(value)
         cell.data_type = "s"
-        if value.startswith(FORMULA_START):
+        if starts_like_formula(value):
             cell.quotePrefix = True
         if kind in PHONE_KINDS:
             cell.number_format = TEXT_FORMAT
@@ -99,7 +117,7 @@ class RowCells:
         return values
 
     def _cell(self, index: int, value):
-        quoted = isinstance(value, str) and value.startswith(FORMULA_START)
+        quoted = isinstance(value, str) and starts_like_formula(value)
         key = (index, value.__class__, quoted)
         cell = self.styled.get(key)
         if cell is None:
@@ -116,4 +134,4 @@ class RowCells:
 _FORMULA_CHARS = frozenset(c for c in FORMULA_START)
 # A character a workbook cannot hold, or text starting like a formula (at the start of a value, or of a
 # line inside one: the row's values are searched joined by line breaks, and a false alarm costs a loop).
-_NEEDS_A_LOOK = re.compile(rf"{ILLEGAL_CHARACTERS_RE.pattern}|(?:^|\n)[=+\-@\t\r]")
+_NEEDS_A_LOOK = re.compile(rf"{ILLEGAL_CHARACTERS_RE.pattern}|(?:^|\n)[{re.escape(''.join(FORMULA_START))}]")
