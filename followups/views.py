@@ -19,7 +19,7 @@ from .filters import TeamFollowUpFilter
 from .forms import CompleteForm, FollowUpForm, ReassignForm, RescheduleForm
 from .models import FollowUp
 from .selectors import followup_assignees, my_followup_counts, my_followups, team_counts, team_followups
-from .services import followup_complete, followup_create, followup_reassign, followup_reschedule
+from .services import followup_complete, followup_create, followup_may_act, followup_reassign, followup_reschedule
 
 PER_PAGE = 50
 # The windows of followups.selectors.my_followups, as tabs.
@@ -95,18 +95,24 @@ def _back(request) -> str:
 
 
 def _act(request, pk, form_class, action, done_message):
-    """Bind the row's form, call the service, answer with the row (htmx) or a redirect back."""
+    """Bind the row's form, call the service, answer with the row (htmx) or a redirect back.
+
+    A refusal answers with its message alone, before the form is even read: the row is someone
+    else's guest, task and notes (a waiter looping over ids read 87 of them)."""
     followup = get_object_or_404(FollowUp, pk=pk)
     form = form_class(request.POST)
     error, status = None, 200
     try:
+        if not followup_may_act(actor=request.user, followup=followup):
+            raise PermissionDenied(_("Only the owner or a manager may change this follow-up."))
         if not form.is_valid():
             raise ValidationError([message for errors in form.errors.values() for message in errors])
         followup = action(followup, form.cleaned_data)
     except PermissionDenied as refusal:
         if not _wants_fragment(request):
             raise
-        error, status = str(refusal) or _("You may not change this follow-up."), 403
+        context = {"pk": followup.pk, "error": str(refusal) or _("You may not change this follow-up.")}
+        return render(request, "followups/partials/refusal.html", context, status=403)
     except ValidationError as invalid:
         error, status = " ".join(invalid.messages), 422
         if not _wants_fragment(request):

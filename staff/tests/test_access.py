@@ -1,5 +1,7 @@
 """Every URL with every role: no page can ship without saying who may open it."""
 
+import datetime
+
 import pytest
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
@@ -97,24 +99,36 @@ def test_every_url_pattern_is_in_the_role_matrix():
     assert names - set(EXPECTED) - PUBLIC - {"logout"} == set()
 
 
+# What the records of `objects` hold: no refusal may carry any of it.
+SECRETS = {
+    "name": "欧阳泄露", "honorific": "欧阳董", "mobile": "13987654321", "company": "泄露测试集团有限公司",
+    "followup": "跟进备注泄露9981", "complaint": "投诉内容泄露5532", "visit": "消费备注泄露4471",
+    "file": "泄露名单.xlsx",
+}  # fmt: skip
+
+
 @pytest.fixture
 def objects(manager):
-    """One of each record a URL can point at, keyed by the app of the URL."""
+    """One of each record a URL can point at, keyed by the app of the URL, with texts found nowhere else."""
     from followups.tests.factories import followup
     from visits.complaints import complaint_record
     from visits.tests.factories import record_visit
 
-    guest = GuestFactory()
-    complaint = complaint_record(actor=manager, guest=guest, fields={"category": "food", "description": "菜凉了"})
+    guest = GuestFactory(name=SECRETS["name"], honorific=SECRETS["honorific"], mobile=SECRETS["mobile"],
+                         company=SECRETS["company"])  # fmt: skip
+    complaint = complaint_record(actor=manager, guest=guest,
+                                 fields={"category": "food", "description": SECRETS["complaint"]})  # fmt: skip
     from reports.models import Review
 
     review = Review.objects.create(period="2026-11", as_of="2026-11-22", status="ready")
     from guests.models import CardTransfer
 
-    transfer = CardTransfer.objects.create(kind="import", status="checked", actor=manager, file_name="cards.xlsx")
+    transfer = CardTransfer.objects.create(kind="import", status="checked", actor=manager, file_name=SECRETS["file"])
     return {"guests:card_transfer": transfer, "guests:card_transfer_progress": transfer,
-            "guests:card_transfer_confirm": transfer, "guests": guest, "visits": record_visit(guest, manager), "guest": guest, "visits:complaint": complaint,
-            "review": review, "followups": followup(guest, manager), "reports": review}  # fmt: skip
+            "guests:card_transfer_confirm": transfer, "guests": guest,
+            "visits": record_visit(guest, manager, notes=SECRETS["visit"]), "guest": guest, "visits:complaint": complaint,
+            "review": review, "followups": followup(guest, manager, note=SECRETS["followup"]), "reports": review,
+            "manager": manager}  # fmt: skip
 
 
 def url_for(name, pattern, objects):
@@ -189,3 +203,66 @@ def test_logout_is_a_post(client, front_desk):
     response = client.post(reverse("logout"))
     assert response.status_code == 302
     assert client.get(reverse("guests:lookup")).status_code == 302
+
+
+# ---- refusals carry the message, never the record --------------------------------------
+
+STAFF = ("front_desk", "waiter", "manager", "admin_user")
+HTMX = {"HTTP_HX_REQUEST": "true"}
+FOLLOWUP_ACTIONS = ("followups:done", "followups:skip", "followups:reschedule", "followups:reassign")
+
+
+def plausible_post(objects) -> dict:
+    """Values every action form accepts, so a POST reaches the permission check past the form's."""
+    tomorrow = datetime.date.today() + datetime.timedelta(days=2)
+    return {"outcome": "客人满意", "due_on": tomorrow.isoformat(), "owner": str(objects["manager"].pk),
+            "next": reverse("followups:mine"), "reason": "客人要求", "confirm": "on"}  # fmt: skip
+
+
+def as_fresh_login(client, user):
+    """The client logged in anew: no message queued by an earlier request shows on the next page."""
+    client.cookies.clear()
+    client.force_login(user, backend="staff.backends.CachedPermissionBackend")
+    return client
+
+
+@pytest.mark.parametrize("role", STAFF)
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_no_refusal_carries_the_data_of_the_record_asked_for(request, client, objects, role, name):
+    user = request.getfixturevalue(role)
+    url = url_for(name, dict(named_patterns())[name], objects)
+    attempts = [("GET", {}, {}), ("GET", {}, HTMX), ("POST", {}, {}), ("POST", {}, HTMX),
+                ("POST", plausible_post(objects), {}), ("POST", plausible_post(objects), HTMX)]  # fmt: skip
+    for method, data, headers in attempts:
+        send = as_fresh_login(client, user).get if method == "GET" else as_fresh_login(client, user).post
+        response = send(url, data, **headers)
+        if response.status_code in (403, 404):
+            body = response.content.decode()
+            leaked = [key for key, text in SECRETS.items() if text in body]
+            assert not leaked, (method, bool(headers), response.status_code, leaked)
+
+
+@pytest.mark.parametrize("role", ["front_desk", "waiter"])
+@pytest.mark.parametrize("name", FOLLOWUP_ACTIONS)
+def test_staff_acting_on_someone_elses_follow_up_get_the_message_alone(request, client, objects, role, name):
+    from followups.models import FollowUp
+
+    user = request.getfixturevalue(role)
+    url = url_for(name, dict(named_patterns())[name], objects)
+    for data in (plausible_post(objects), {}):  # a form the service would refuse is not answered with the row
+        response = as_fresh_login(client, user).post(url, data, HTTP_ACCEPT_LANGUAGE="en", **HTMX)
+        assert response.status_code == 403
+        body = response.content.decode()
+        assert "may" in body and 'data-testid="row-error"' in body
+        assert "<form" not in body and not [key for key, text in SECRETS.items() if text in body]
+        assert as_fresh_login(client, user).post(url, data).status_code == 403
+    followup = FollowUp.objects.get(pk=objects["followups"].pk)
+    assert (followup.status, followup.owner, followup.outcome) == (FollowUp.Status.OPEN, objects["manager"], "")
+
+
+@pytest.mark.parametrize("name", FOLLOWUP_ACTIONS)
+def test_the_owner_of_a_follow_up_still_gets_the_row_back(client, objects, name):
+    manager = objects["manager"]
+    url = url_for(name, dict(named_patterns())[name], objects)
+    response = as_fresh_login(client, manager).post(url, plausible_post(objects), **HTMX)
+    assert response.status_code == 200 and SECRETS["followup"] in response.content.decode()
