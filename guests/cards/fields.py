@@ -86,6 +86,16 @@ FIGURES = (
 )
 BY_KEY = {field.key: field for field in FIELDS + FIGURES}
 
+# The card's section headings. The work section's 单位 is also the company field's label: a heading
+# spans the card's width, so the reader never takes it for a label (reader._headings).
+SECTIONS = (
+    Field("identity", "基本信息", "Identity"),
+    Field("work", "单位", "Work"),
+    Field("preferences", "喜好", "Preferences"),
+    Field("dates_and_source", "重要日期与来源", "Dates and source"),
+)
+SECTION_BY_KEY = {section.key: section for section in SECTIONS}
+
 # The tables of the card, found by their title; rows run until the first empty one.
 PEOPLE_TABLE = Field("related_people", "关联人员", "Related people")
 VISITS_TABLE = Field("visits", "消费记录", "Visits")
@@ -138,6 +148,7 @@ def _label_index(fields) -> dict[str, Field]:
 
 
 FIELD_LABELS = _label_index(FIELDS + FIGURES)
+SECTION_LABELS = _label_index(SECTIONS)
 TABLE_LABELS = _label_index(TABLES)
 PEOPLE_LABELS = _label_index(PEOPLE_COLUMNS)
 

@@ -23,18 +23,18 @@ ROWS = (
     ("pair", "card_no", "tier"),
     ("pair", "created", "revised"),
     ("pair", "filled_by", None),
-    ("section", "基本信息 Identity"),
+    ("section", "identity"),
     ("pair", "name", "surname"),
     ("pair", "honorific", "gender"),
     ("pair", "birthday", "birthday_lunar"),
     ("pair", "mobile", "landline"),
     ("pair", "wechat", "email"),
-    ("section", "单位 Work"),
+    ("section", "work"),
     ("wide", "company"),
     ("pair", "title", "org_type"),
     ("pair", "region", "payment"),
     ("wide", "address"),
-    ("section", "喜好 Preferences"),
+    ("section", "preferences"),
     ("wide", "favourite_dishes"),
     ("wide", "favourite_drinks"),
     ("pair", "taste", "smoking"),
@@ -43,7 +43,7 @@ ROWS = (
     ("wide", "allergies"),
     ("wide", "special_needs"),
     ("wide", "topics_to_avoid"),
-    ("section", "重要日期与来源 Dates and source"),
+    ("section", "dates_and_source"),
     ("pair", "anniversary", "company_anniversary"),
     ("pair", "source", "referred_by"),
     ("pair", "owner", "greeting_consent"),
@@ -116,7 +116,7 @@ def draw_card(ws: Worksheet, record: dict | None, *, confidential: bool, visits=
     row = 2
     for kind, *keys in ROWS:
         if kind == "section":
-            cell = put(ws.cell(row=row, column=1), keys[0])
+            cell = put(ws.cell(row=row, column=1), F.SECTION_BY_KEY[keys[0]].label)
             cell.font = SECTION_FONT
             _span(ws, row, 1, COLUMNS)
             _box(ws, row, 1, COLUMNS, fill=SECTION_FILL)

@@ -8,6 +8,7 @@ runs on bytes that safety.inspect has passed.
 
 import functools
 import io
+from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -15,7 +16,7 @@ from django.utils.translation import gettext as _
 from openpyxl.utils.cell import coordinate_to_tuple, get_column_letter
 from python_calamine import CalamineError, CalamineWorkbook
 
-from .fields import FIELD_LABELS, PEOPLE_LABELS, TABLE_LABELS, Field, find_field
+from .fields import FIELD_LABELS, PEOPLE_LABELS, SECTION_LABELS, TABLE_LABELS, Field, find_field
 from .safety import Inspected, Refused
 
 _TITLE = "guest information card"
@@ -209,12 +210,13 @@ def _read_card(name, grid: dict, merged, formulas, result: ReadResult) -> None:
                     covered[(r, c)] = (r0, c0)
     rows = sorted({r for r, _c in grid})
     table_rows, people, people_cell = _tables(grid, rows)
+    headings = _headings(grid, right_edge, table_rows)
     entry = Entry(sheet=name, where=name, people=people, people_cell=people_cell)
     labels: dict[str, str] = {}
     values_at: set = set()
     value_fields: dict[str, str] = {}
     for r, c in sorted(grid):
-        if r in table_rows or (r, c) in covered or (r, c) in values_at:
+        if r in table_rows or (r, c) in covered or (r, c) in values_at or (r, c) in headings:
             continue
         found = find_field(grid[(r, c)], FIELD_LABELS)
         if found is None:
@@ -239,6 +241,29 @@ def _read_card(name, grid: dict, merged, formulas, result: ReadResult) -> None:
         result.problems.append(
             Problem(name, "A1", "", _("This sheet is neither a guest card nor a register: no field label was found."))
         )
+
+
+def _headings(grid: dict, right_edge: dict, table_rows: set[int]) -> set[tuple[int, int]]:
+    """The cells holding a section heading that reads like a field's label: 单位 heads the work
+    section and labels the company. A heading spans the card's width (the label of a field spans
+    two columns, its value follows); typed without merged cells, it is alone on its row and the
+    label itself follows on a later row."""
+    candidates, rows_of, filled = [], defaultdict(list), defaultdict(int)
+    for (r, c), value in grid.items():
+        filled[r] += 1
+        if r in table_rows:
+            continue
+        found = find_field(value, FIELD_LABELS)
+        if found is not None:
+            rows_of[found.key].append(r)
+            if find_field(value, SECTION_LABELS) is not None:
+                candidates.append((r, c, found.key))
+    headings = set()
+    for r, c, key in candidates:
+        wide = right_edge.get((r, c), c) - c >= 2
+        if wide or (filled[r] == 1 and any(row > r for row in rows_of[key])):
+            headings.add((r, c))
+    return headings
 
 
 def _tables(grid, rows) -> tuple[set[int], list | None, str]:
