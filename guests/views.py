@@ -28,7 +28,7 @@ from .cards.services import (
 )
 from .forms import AnonymiseForm, GuestForm, GuestPreferencesForm, MergeForm, QuickAddForm, RelatedPeopleFormSet
 from .models import CardTransfer, Guest
-from .rendering import guest_rows
+from .rendering import guest_rows, mask_mobile
 from .selectors import guest_duplicates, guest_history, guest_profile, guest_search
 from .services import guest_anonymise, guest_create, guest_merge, guest_quick_add, guest_update, related_people_save
 
@@ -57,16 +57,16 @@ def profile(request, pk):
         guest = guest_profile(guest_id=pk)
     except Guest.DoesNotExist:
         raise Http404 from None
-    confidential = request.user.has_perm("guests.view_confidential")
-    history = (
-        guest_history(guest=guest, confidential=confidential)
-        if request.user.has_perm("guests.view_guest_history")
-        else None
-    )
+    history = None
+    if request.user.has_perm("guests.view_guest_history"):
+        history = guest_history(guest=guest, confidential=request.user.has_perm("guests.view_confidential"))
     timeline = guest_timeline(guest=guest, page=request.GET.get("page"), actor=request.user)
     figures = guest_figures(guest=guest)
+    # Whoever may change the record sees the number whole; a waiter as the lookup shows it.
+    mobile = guest.mobile if request.user.has_perm("guests.change_guest") else mask_mobile(guest.mobile)
     context = {"guest": guest, "history": history, "timeline": timeline, "figures": figures, "now": timezone.now(),
-               "open_followups": guest_open_followups(guest=guest), "today": timezone.localdate()}  # fmt: skip
+               "mobile": mobile, "open_followups": guest_open_followups(guest=guest),
+               "today": timezone.localdate()}  # fmt: skip
     return render(request, "guests/profile.html", context)
 
 
