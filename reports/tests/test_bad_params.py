@@ -3,6 +3,7 @@ a redirect or a refusal, never a server error."""
 
 from decimal import Decimal
 
+import django_filters
 import pytest
 from django.urls import reverse
 from django.utils import timezone
@@ -19,42 +20,32 @@ from visits.tests.factories import record_visit
 
 pytestmark = pytest.mark.django_db
 
-BAD_VALUES = [
-    "99999999999999999999999",
-    "9223372036854775808",
-    "-1",
-    "0",
-    "abc",
-    "1e9",
-    "1e400",
-    "-1e400",
-    "nan",
-    "inf",
-    "1.5",
-    "\x00",
-    "a\x00b",
-    "2026-11-\x00",
-    "x" * 5000,
-    "99999-01-01",
-    "9999-12-31",
-    "0001-01-01",
-    "2026-02-30",
-]
+# Any parameter gets these; a day filter gets the days too.
+BAD_VALUES = ["99999999999999999999999", "-1", "abc", "1e9", "1e400", "nan", "\x00", "a\x00b", "x" * 5000]
+BAD_DAYS = ["99999-01-01", "9999-12-31", "0001-01-01", "2026-02-30"]
 
-# url name → the query parameters it reads (besides "page").
+
+def params_of(filterset_class) -> dict[str, list[str]]:
+    return {
+        name: BAD_VALUES + (BAD_DAYS if isinstance(field, django_filters.DateFilter) else [])
+        for name, field in filterset_class.base_filters.items()
+    }
+
+
+# url name → the query parameters it reads besides "page", each with its bad values.
 REPORT_PAGES = {
-    f"reports:{slug.replace('-', '_')}": list(report.filterset_class.base_filters) for slug, report in REPORTS.items()
+    f"reports:{slug.replace('-', '_')}": params_of(report.filterset_class) for slug, report in REPORTS.items()
 }
 PAGES = REPORT_PAGES | {
-    "reports:index": [],
-    "review:list": [],
-    "review:detail": list(ReviewLineFilter.base_filters),
-    "guests:lookup": ["q"],
-    "guests:profile": [],
-    "visits:list": list(VisitFilter.base_filters),
-    "visits:complaints": list(ComplaintFilter.base_filters),
-    "followups:team": list(TeamFollowUpFilter.base_filters),
-    "followups:mine": ["tab"],
+    "reports:index": {},
+    "review:list": {},
+    "review:detail": params_of(ReviewLineFilter),
+    "guests:lookup": {"q": BAD_VALUES},
+    "guests:profile": {},
+    "visits:list": params_of(VisitFilter),
+    "visits:complaints": params_of(ComplaintFilter),
+    "followups:team": params_of(TeamFollowUpFilter),
+    "followups:mine": {"tab": BAD_VALUES},
 }
 FINE = (200, 302, 400, 404)
 
@@ -82,33 +73,30 @@ def url_of(name, archive):
     return reverse(name)
 
 
-def server_errors(client, url, params, value, **extra):
+def server_errors(client, url, params, **extra):
+    """Each parameter alone with each of its bad values: what did not answer a page, a redirect
+    or a refusal."""
     errors = []
-    for param in ["page", *params]:
-        try:
-            response = client.get(url, {param: value, **extra})
-        except Exception as error:  # the test client re-raises what the view raised
-            errors.append((param, repr(error)[:160]))
-            continue
-        if response.status_code not in FINE:
-            errors.append((param, response.status_code))
+    for param, values in {"page": BAD_VALUES, **params}.items():
+        for value in values:
+            try:
+                response = client.get(url, {param: value, **extra})
+            except Exception as error:  # the test client re-raises what the view raised
+                errors.append((param, value[:24], repr(error)[:160]))
+                continue
+            if response.status_code not in FINE:
+                errors.append((param, value[:24], response.status_code))
     return errors
 
 
-@pytest.mark.parametrize("value", BAD_VALUES, ids=lambda value: repr(value[:24]))
 @pytest.mark.parametrize("name", sorted(PAGES))
-def test_no_list_or_report_answers_a_bad_page_or_filter_value_with_a_server_error(
-    client_for, manager, archive, name, value
-):
-    client = client_for(manager)
-    assert server_errors(client, url_of(name, archive), PAGES[name], value) == []
+def test_no_list_or_report_answers_a_bad_page_or_filter_value_with_a_server_error(client_for, manager, archive, name):
+    assert server_errors(client_for(manager), url_of(name, archive), PAGES[name]) == []
 
 
-@pytest.mark.parametrize("value", BAD_VALUES, ids=lambda value: repr(value[:24]))
 @pytest.mark.parametrize("name", sorted(REPORT_PAGES))
-def test_no_report_download_answers_a_bad_filter_value_with_a_server_error(client_for, manager, archive, name, value):
-    client = client_for(manager)
-    assert server_errors(client, reverse(name), REPORT_PAGES[name], value, format="xlsx") == []
+def test_no_report_download_answers_a_bad_filter_value_with_a_server_error(client_for, manager, archive, name):
+    assert server_errors(client_for(manager), reverse(name), REPORT_PAGES[name], format="xlsx") == []
 
 
 def test_a_report_page_number_too_large_for_the_database_shows_the_first_page(client_for, manager, archive):
