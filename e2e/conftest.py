@@ -69,7 +69,8 @@ def new_page(browser):
     """new_page(**context_options) opens a page in a fresh context (own cookies, own viewport).
 
     The contexts default to a Chinese browser. After the test, any uncaught script error,
-    server error or missing static file seen by a page fails the test.
+    server error, missing static file or Content-Security-Policy violation seen by a page
+    fails the test; new_page.problems lists them so far.
     """
     contexts, problems = [], []
 
@@ -78,15 +79,34 @@ def new_page(browser):
         context = browser.new_context(**options)
         context.set_default_timeout(TIMEOUT_MS)
         contexts.append(context)
+        context.add_init_script(REPORT_CSP_VIOLATIONS)
         page = context.new_page()
         page.on("pageerror", lambda error: problems.append(f"script error: {error}"))
         page.on("response", lambda response: _check_response(response, problems))
+        page.on("console", lambda message: _check_console(message, problems))
         return page
 
+    open_page.problems = problems
     yield open_page
     for context in contexts:
         context.close()
     assert not problems, "the browser saw problems:\n" + "\n".join(problems)
+
+
+# Chromium logs a refused inline script or style itself; the event also catches what it
+# reports only to the page (and says which directive and where).
+REPORT_CSP_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  console.error(`CSP violation: ${event.violatedDirective} refused ${event.blockedURI || "inline code"}`
+    + ` at ${event.sourceFile || document.location.pathname}:${event.lineNumber}`);
+});
+"""
+
+
+def _check_console(message, problems):
+    text = message.text
+    if message.type == "error" and ("CSP violation" in text or "Content Security Policy" in text):
+        problems.append(f"{text} (page {message.page.url if message.page else '?'})")
 
 
 def _check_response(response, problems):

@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "simple_history",
     "axes",
+    "csp",
     "staff",
     "guests",
     "visits",
@@ -43,6 +44,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -152,6 +154,23 @@ if CACHE_URL:
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
 
+# Content-Security-Policy (django-csp) on every response: only the vendored scripts and
+# styles from our own origin; no inline script, style or event handler anywhere (they live
+# in static/js and static/css/app.css). data: images are Bootstrap's inline SVG icons.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+        "base-uri": ["'self'"],
+        "object-src": ["'none'"],
+    },
+}
+
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
@@ -189,6 +208,12 @@ KESHI_IMPORT_MAX_ENTRIES = 3000
 KESHI_IMPORT_MAX_RATIO = 200
 KESHI_IMPORT_MAX_ROWS = 50_000
 KESHI_IMPORT_MAX_COLUMNS = 64
+# An import still waiting, checking or importing this many seconds after its last step began is
+# failed by the sweep (guests.tasks.sweep_card_transfers, every 15 minutes): longer than the check's
+# and the import's hard time limits (30 and 60 minutes). A checked file nobody confirmed is deleted
+# after KESHI_CARD_CHECKED_KEPT_FOR seconds.
+KESHI_CARD_TRANSFER_STUCK_AFTER = 2 * 60 * 60
+KESHI_CARD_CHECKED_KEPT_FOR = 24 * 60 * 60
 
 # Robustness (issue 12). The guests' change history is read-only in the admin: a revert would
 # replay every field of an old version at once, past the services' one-change-at-a-time rules
