@@ -1,11 +1,16 @@
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from guests.models import Guest
 from staff.models import SettingsRow
+
+# DOMAIN.md, Retention: records are kept at least two years after the last visit.
+MIN_RETENTION_YEARS = 2
+RETENTION_TOO_SHORT = _("Records are kept at least two years after the last visit: choose 2 years or more.")
 
 
 class ReviewSettings(SettingsRow):
@@ -24,11 +29,24 @@ class ReviewSettings(SettingsRow):
         _("declining when 12-month spend fell by at least (%)"), default=30
     )
     period_months = models.PositiveSmallIntegerField(_("months between reviews"), default=2)
+    retention_years = models.PositiveSmallIntegerField(
+        _("propose anonymising after years without a visit"),
+        default=3,
+        validators=[MinValueValidator(MIN_RETENTION_YEARS, message=RETENTION_TOO_SHORT)],
+        help_text=_("A guest never seen counts from the day the record was created. At least 2 years."),
+    )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         verbose_name = _("review settings")
         verbose_name_plural = _("review settings")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(retention_years__gte=MIN_RETENTION_YEARS),
+                name="review_settings_retention_at_least_two_years",
+                violation_error_message=RETENTION_TOO_SHORT,
+            )
+        ]
 
     def __str__(self):
         return str(_("Review settings"))
@@ -121,6 +139,8 @@ class ReviewLine(models.Model):
     # Compared with the previous review.
     newly_lost = models.BooleanField(_("newly lost"), default=False)
     recovered = models.BooleanField(_("recovered"), default=False)
+    # No visit (or, never seen, no record) for the retention period: approving anonymises the guest.
+    retention_end = models.BooleanField(_("retention ended"), default=False, db_default=False)
     owner_id_at_review = models.IntegerField(_("owner at the review"), null=True, blank=True)
     proposed_followups = models.CharField(_("proposed follow-ups"), max_length=60, blank=True)
     decision = models.CharField(_("decision"), max_length=8, choices=Decision.choices, default=Decision.NONE)
@@ -150,6 +170,10 @@ class ReviewLine(models.Model):
                 fields=["review", "-spend_prev", "guest"],
                 name="review_line_at_risk_idx",
                 condition=models.Q(at_risk=True),
+            ),
+            # The few guests whose retention ended, filtered on the review page.
+            models.Index(
+                fields=["review", "guest"], name="review_line_retention_idx", condition=models.Q(retention_end=True)
             ),
         ]
 

@@ -21,6 +21,9 @@ from visits.models import Complaint
 
 from .models import Review, ReviewLine, ReviewSettings
 
+# What a review computed before the retention setting existed resumes with: the setting's default.
+RETENTION_YEARS = ReviewSettings._meta.get_field("retention_years").default
+
 logger = logging.getLogger(__name__)
 
 CHUNK = 50_000
@@ -41,6 +44,7 @@ def review_thresholds(settings: ReviewSettings) -> dict:
         "lost_days": settings.lost_days,
         "growth_percent": settings.growth_percent,
         "decline_percent": settings.decline_percent,
+        "retention_years": settings.retention_years,
     }
 
 
@@ -48,7 +52,7 @@ def _sql(vendor: str) -> str:
     return f"""
 INSERT INTO reports_reviewline (
     review_id, guest_id, visits_12m, spend_12m, visits_prev, spend_prev, last_visit_at, open_complaints, tier, proposed_tier, move, growing, declining, at_risk, lost,
-    newly_lost, recovered, owner_id_at_review, proposed_followups, decision
+    newly_lost, recovered, owner_id_at_review, proposed_followups, retention_end, decision
 )
 SELECT %(review)s, s.id, s.visits_12m, s.spend_12m, s.visits_prev, s.spend_prev, s.last_visit_at, s.open_complaints, s.tier, s.proposed_tier,
     CASE WHEN s.proposed_tier < s.tier THEN 'up' WHEN s.proposed_tier > s.tier THEN 'down' ELSE '' END,
@@ -58,8 +62,10 @@ SELECT %(review)s, s.id, s.visits_12m, s.spend_12m, s.visits_prev, s.spend_prev,
     (s.lost AND %(has_previous)s AND NOT COALESCE(s.was_lost, FALSE)),
     (NOT s.lost AND COALESCE(s.was_lost, FALSE)),
     s.owner_id,
-    {_followups_expression(vendor)},
-    CASE WHEN s.proposed_tier <> s.tier
+    CASE WHEN s.retention_end THEN '' ELSE {_followups_expression(vendor)} END,
+    s.retention_end,
+    CASE WHEN s.retention_end
+           OR s.proposed_tier <> s.tier
            OR (s.lost AND s.tier IN ('A', 'B'))
            OR (s.declining AND NOT s.lost)
            OR (s.owner_id IS NULL AND (s.tier = 'A' OR s.proposed_tier = 'A'))
@@ -77,7 +83,10 @@ FROM (
         COALESCE(v.spend_prev > 0 AND v.spend_12m <= v.spend_prev * %(decline)s, FALSE) AS declining,
         COALESCE(COALESCE(v.last_visit, CASE WHEN g.last_visit_at < %(end)s THEN g.last_visit_at END) < %(silent_before)s, FALSE) AS silent,
         COALESCE(COALESCE(v.last_visit, CASE WHEN g.last_visit_at < %(end)s THEN g.last_visit_at END) < %(lost_before)s, FALSE) AS lost,
-        p.lost AS was_lost
+        p.lost AS was_lost,
+        -- Retention: the last visit, else (never seen) the record's creation, before the cut-off.
+        -- A visit in the two years review_visits covers is always within retention (>= 2 years).
+        COALESCE(v.last_visit, g.last_visit_at, g.created_at) < %(retention_before)s AS retention_end
     FROM guests_guest g
     LEFT JOIN review_visits v ON v.guest_id = g.id AND v.guest_id >= %(low)s AND v.guest_id < %(high)s
     LEFT JOIN (
@@ -208,7 +217,16 @@ def _parameters(review: Review) -> dict:
         "prev_start": end - datetime.timedelta(days=730),
         "silent_before": end - datetime.timedelta(days=thresholds["at_risk_days"]),
         "lost_before": end - datetime.timedelta(days=thresholds["lost_days"]),
+        "retention_before": years_before(end, thresholds.get("retention_years", RETENTION_YEARS)),
     }
+
+
+def years_before(moment: datetime.datetime, years: int) -> datetime.datetime:
+    """The same day and time `years` calendar years earlier (29 February falls back to the 28th)."""
+    try:
+        return moment.replace(year=moment.year - years)
+    except ValueError:
+        return moment.replace(year=moment.year - years, day=28)
 
 
 def review_changes(*, review: Review) -> dict:
@@ -224,4 +242,5 @@ def review_changes(*, review: Review) -> dict:
         at_risk=Count("id", filter=Q(at_risk=True)),
         lost=Count("id", filter=Q(lost=True)),
         pending=Count("id", filter=Q(decision="pending")),
+        retention_end=Count("id", filter=Q(retention_end=True)),
     )

@@ -19,6 +19,7 @@ class ReviewLineFilter(django_filters.FilterSet):
         ("lost", _("Lost")),
         ("newly_lost", _("Newly lost")),
         ("recovered", _("Recovered")),
+        ("retention_end", _("Retention ended: to anonymise")),
     ]
 
     flag = django_filters.ChoiceFilter(label=_("Flag"), choices=FLAGS, method="filter_flag")

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from followups.models import Channel, FollowUp
-from guests.services import guest_update
+from guests.services import AnonymiseReason, guest_anonymise, guest_update
 from staff.models import AuditEvent
 
 from .models import Review, ReviewLine
@@ -50,7 +50,8 @@ def _check(actor):
 
 @transaction.atomic
 def review_approve(*, actor, review: Review, line_ids) -> int:
-    """Apply the proposals: the tier (in the guest's history, with the review as reason) and the follow-ups."""
+    """Apply the proposals: the tier (in the guest's history, with the review as reason) and the follow-ups;
+    a guest whose retention ended is anonymised, through the one anonymisation service."""
     _check(actor)
     lines = (
         ReviewLine.objects.select_for_update(of=("self",))
@@ -64,6 +65,8 @@ def review_approve(*, actor, review: Review, line_ids) -> int:
             reason = _("Review %(period)s: %(why)s") % {"period": review.period, "why": tier_reason(line)}
             guest_update(guest=guest, actor=actor, fields={"tier": line.proposed_tier}, reason=reason)
         _create_followups(line, actor, now)
+        if line.retention_end and not guest.is_anonymised:
+            guest_anonymise(guest=guest, actor=actor, reason=AnonymiseReason.RETENTION_END)
         line.decision, line.decided_by, line.decided_at = ReviewLine.Decision.APPROVED, actor, now
         line.save(update_fields=["decision", "decided_by", "decided_at"])
         approved += 1
