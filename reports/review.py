@@ -198,12 +198,22 @@ def review_compute(*, review_id: int) -> Review:
     return review
 
 
+def _end(review: Review) -> datetime.datetime:
+    """The review's figures run up to the end of its as-of day."""
+    return timezone.make_aware(datetime.datetime.combine(review.as_of + datetime.timedelta(days=1), datetime.time.min))
+
+
+def retention_cutoff(review: Review) -> datetime.datetime:
+    """A guest last seen (or, never seen, created) before this has reached the end of retention."""
+    return years_before(_end(review), review.thresholds.get("retention_years", RETENTION_YEARS))
+
+
 def _parameters(review: Review) -> dict:
     thresholds = review.thresholds
     # SQLite compares a number with a text parameter (how Django sends Decimal there) as
     # always smaller; PostgreSQL wants exact numerics.
     number = Decimal if connection.vendor == "postgresql" else float
-    end = timezone.make_aware(datetime.datetime.combine(review.as_of + datetime.timedelta(days=1), datetime.time.min))
+    end = _end(review)
     return {
         "review": review.pk,
         "previous": review.previous_id or 0,
@@ -217,7 +227,7 @@ def _parameters(review: Review) -> dict:
         "prev_start": end - datetime.timedelta(days=730),
         "silent_before": end - datetime.timedelta(days=thresholds["at_risk_days"]),
         "lost_before": end - datetime.timedelta(days=thresholds["lost_days"]),
-        "retention_before": years_before(end, thresholds.get("retention_years", RETENTION_YEARS)),
+        "retention_before": retention_cutoff(review),
     }
 
 

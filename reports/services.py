@@ -9,10 +9,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from followups.models import Channel, FollowUp
+from guests.models import Guest
 from guests.services import AnonymiseReason, guest_anonymise, guest_update
 from staff.models import AuditEvent
 
 from .models import Review, ReviewLine
+from .review import retention_cutoff
 
 FOLLOWUP_KINDS = {
     "win_back": (FollowUp.Kind.WIN_BACK, Channel.VISIT),
@@ -65,12 +67,21 @@ def review_approve(*, actor, review: Review, line_ids) -> int:
             reason = _("Review %(period)s: %(why)s") % {"period": review.period, "why": tier_reason(line)}
             guest_update(guest=guest, actor=actor, fields={"tier": line.proposed_tier}, reason=reason)
         _create_followups(line, actor, now)
-        if line.retention_end and not guest.is_anonymised:
-            guest_anonymise(guest=guest, actor=actor, reason=AnonymiseReason.RETENTION_END)
+        if line.retention_end:
+            _anonymise_if_still_unseen(line, actor)
         line.decision, line.decided_by, line.decided_at = ReviewLine.Decision.APPROVED, actor, now
         line.save(update_fields=["decision", "decided_by", "decided_at"])
         approved += 1
     return approved
+
+
+def _anonymise_if_still_unseen(line, actor) -> None:
+    """The review's finding is frozen, the approval may come weeks later: a guest who has come back
+    since is kept. Read under the guest's row lock, which logging a visit takes too."""
+    guest = Guest.objects.select_for_update().get(pk=line.guest_id)
+    last_seen = guest.last_visit_at or guest.created_at
+    if not guest.is_anonymised and last_seen < retention_cutoff(line.review):
+        guest_anonymise(guest=guest, actor=actor, reason=AnonymiseReason.RETENTION_END)
 
 
 def _create_followups(line, actor, now):

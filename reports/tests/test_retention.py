@@ -89,6 +89,14 @@ def test_approving_the_proposal_anonymises_the_guest_through_the_anonymisation_s
     assert not Guest.objects.get(pk=archive["visited_3y1m"].pk).is_anonymised  # not ticked, not touched
 
 
+def test_a_guest_who_came_back_after_the_review_is_kept_when_the_proposal_is_approved(archive, manager, waiter):
+    review = run_review()
+    line = ReviewLine.objects.get(review=review, guest=archive["never_3y1m"])
+    record_visit(archive["never_3y1m"], waiter, days_ago=1, spend="300.00")
+    assert review_approve(actor=manager, review=review, line_ids=[line.pk]) == 1
+    assert not Guest.objects.get(pk=archive["never_3y1m"].pk).is_anonymised
+
+
 def test_rejecting_the_proposal_keeps_the_guest(archive, manager):
     review = run_review()
     line = ReviewLine.objects.get(review=review, guest=archive["visited_3y1m"])
