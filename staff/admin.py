@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from . import roles
@@ -12,15 +13,41 @@ SUPERUSER_ONLY_FIELDS = ("is_superuser", "is_staff", "user_permissions")
 SUPERUSER_ONLY_ROLES = (roles.ADMIN,)
 
 
-def _holds_superuser_privilege(user) -> bool:
-    return user.is_superuser or user.groups.filter(name__in=SUPERUSER_ONLY_ROLES).exists()
+def grantable_groups(user):
+    """The roles `user` may give: every one to a superuser; to anyone else, the roles whose every
+    permission they hold themselves, never the admin role (an admin who gave the manager role
+    could open a second account and read the confidential notes the admin role does not)."""
+    if user.is_superuser:
+        return Group.objects.all()
+    held = user.get_all_permissions()
+    groups = Group.objects.exclude(name__in=SUPERUSER_ONLY_ROLES).prefetch_related("permissions__content_type")
+    ids = [g.pk for g in groups if {f"{p.content_type.app_label}.{p.codename}" for p in g.permissions.all()} <= held]
+    return Group.objects.filter(pk__in=ids)
+
+
+def may_change_account(user, account) -> bool:
+    """Taking over an account (its password, its roles) is holding what it holds: a non-superuser
+    changes only their own and those that hold nothing beyond their own permissions."""
+    if user.is_superuser or account.pk == user.pk:
+        return True
+    if account.is_superuser or account.groups.filter(name__in=SUPERUSER_ONLY_ROLES).exists():
+        return False
+    return _permissions_held(account) <= user.get_all_permissions()
+
+
+def _permissions_held(account) -> set[str]:
+    """The account's permissions, whether it is active or not (reactivating it is a change too)."""
+    rows = Permission.objects.filter(Q(group__user=account) | Q(user=account)).values_list(
+        "content_type__app_label", "codename"
+    )
+    return {f"{app_label}.{codename}" for app_label, codename in rows}
 
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
-    """A non-superuser sees neither superuser status, nor permissions of one's own, nor the admin
-    role; cannot change their own roles; and cannot change the account (nor the password) of a
-    superuser or of another admin, who hold what they may not grant."""
+    """A non-superuser sees neither superuser status, nor permissions of one's own, nor a role they
+    may not give; cannot change their own roles; and cannot change the account (nor the password)
+    of anyone holding more than they do (see may_change_account)."""
 
     fieldsets = BaseUserAdmin.fieldsets + ((_("Outlets"), {"fields": ("outlets",)}),)
     filter_horizontal = ("groups", "user_permissions", "outlets")
@@ -45,15 +72,13 @@ class UserAdmin(BaseUserAdmin):
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         if db_field.name == "groups" and not request.user.is_superuser:
             # A crafted choice outside this queryset fails the form's validation.
-            kwargs["queryset"] = Group.objects.exclude(name__in=SUPERUSER_ONLY_ROLES)
+            kwargs["queryset"] = grantable_groups(request.user)
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def has_change_permission(self, request, obj=None):
         if not super().has_change_permission(request, obj):
             return False
-        if obj is None or request.user.is_superuser or obj.pk == request.user.pk:
-            return True
-        return not _holds_superuser_privilege(obj)
+        return obj is None or may_change_account(request.user, obj)
 
 
 @admin.register(Outlet)

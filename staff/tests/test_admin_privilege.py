@@ -1,5 +1,6 @@
-"""Only a superuser grants what a superuser holds: superuser status, permissions of one's own,
-the admin role; and an admin who is not a superuser cannot take over an account that holds them."""
+"""Only a superuser grants superuser status, permissions of one's own and the admin role; an admin
+who is not a superuser grants no role holding more than they hold (the manager's confidential
+notes), changes no account holding more than they hold, and raises nobody's roles, their own least."""
 
 import pytest
 from django.contrib.auth.models import Group, Permission
@@ -48,7 +49,8 @@ def test_a_non_superuser_admin_sees_no_superuser_status_no_permissions_and_no_ad
     page = client_for(admin_user).get(change_url(waiter)).content.decode()
     assert 'name="first_name"' in page
     assert 'name="is_superuser"' not in page and 'name="user_permissions"' not in page
-    assert f'value="{group(roles.MANAGER).pk}"' in page and f'value="{group(roles.ADMIN).pk}"' not in page
+    assert f'value="{group(roles.FRONT_DESK).pk}"' in page and f'value="{group(roles.ADMIN).pk}"' not in page
+    assert f'value="{group(roles.MANAGER).pk}"' not in page  # it reads confidential notes; the admin does not
 
 
 def test_a_superuser_sees_every_field_and_every_role(client_for, superuser, waiter):
@@ -77,8 +79,23 @@ def test_a_crafted_post_from_a_non_superuser_admin_cannot_give_the_admin_role(cl
 
 
 def test_a_non_superuser_admin_gives_a_user_another_role(client_for, admin_user, waiter):
-    data = form_data(waiter, groups=[str(group(roles.MANAGER).pk)])
+    data = form_data(waiter, groups=[str(group(roles.FRONT_DESK).pk)])
     assert client_for(admin_user).post(change_url(waiter), data).status_code == 302
+    assert list(waiter.groups.values_list("name", flat=True)) == [roles.FRONT_DESK]
+
+
+def test_a_non_superuser_admin_cannot_give_the_manager_role_whose_confidential_notes_they_do_not_read(
+    client_for, admin_user, waiter
+):
+    response = client_for(admin_user).post(change_url(waiter), form_data(waiter, groups=[str(group(roles.MANAGER).pk)]))
+    assert response.status_code == 200 and "errorlist" in response.content.decode()
+    assert list(waiter.groups.values_list("name", flat=True)) == [roles.WAITER]
+
+
+def test_an_admin_who_is_also_a_manager_gives_the_manager_role(client_for, admin_user, waiter):
+    admin_user.groups.add(group(roles.MANAGER))
+    data = form_data(waiter, groups=[str(group(roles.MANAGER).pk)])
+    assert client_for(User.objects.get(pk=admin_user.pk)).post(change_url(waiter), data).status_code == 302
     assert list(waiter.groups.values_list("name", flat=True)) == [roles.MANAGER]
 
 
@@ -92,13 +109,14 @@ def test_a_non_superuser_admin_cannot_give_themselves_a_role(client_for, admin_u
     assert not User.objects.get(pk=admin_user.pk).has_perm("guests.view_confidential")
 
 
-@pytest.mark.parametrize("target", ["superuser", "other_admin"])
-def test_a_non_superuser_admin_cannot_change_a_superuser_or_another_admin(request, client_for, admin_user, target):
+@pytest.mark.parametrize("target", ["superuser", "other_admin", "manager"])
+def test_a_non_superuser_admin_cannot_change_an_account_holding_more_than_they_hold(request, client_for, admin_user,
+                                                                                   target):  # fmt: skip
     target = request.getfixturevalue(target)
     before = User.objects.get(pk=target.pk)
     client = client_for(admin_user)
     assert 'name="last_name"' not in client.get(change_url(target)).content.decode()  # shown read only
-    data = form_data(target, last_name="被改", groups=[str(group(roles.MANAGER).pk)])
+    data = form_data(target, last_name="被改", groups=[str(group(roles.WAITER).pk)])
     assert client.post(change_url(target), data).status_code == 403
     password_url = reverse("admin:auth_user_password_change", args=[target.pk])
     assert client.get(password_url).status_code == 403
@@ -108,6 +126,13 @@ def test_a_non_superuser_admin_cannot_change_a_superuser_or_another_admin(reques
                                                                       before.is_superuser)  # fmt: skip
     assert set(after.groups.all()) == set(before.groups.all())
     assert after.check_password(PASSWORD)
+
+
+def test_a_deactivated_managers_account_cannot_be_reactivated_by_a_non_superuser_admin(client_for, admin_user,
+                                                                                      manager):  # fmt: skip
+    User.objects.filter(pk=manager.pk).update(is_active=False)
+    response = client_for(admin_user).post(change_url(manager), form_data(manager, is_active="on"))
+    assert response.status_code == 403 and not User.objects.get(pk=manager.pk).is_active
 
 
 def test_a_non_superuser_admin_sets_the_password_of_a_waiter(client_for, admin_user, waiter):
