@@ -4,6 +4,7 @@ violation (no inline script, style or handler), and the journeys would notice on
 import pytest
 from playwright.sync_api import expect
 
+from crm.tests.test_csp import periodic_task
 from followups.tests.factories import followup
 from guests.tests.factories import GuestFactory
 from reports.review import review_compute, review_start
@@ -75,6 +76,18 @@ def test_an_admin_imports_cards_and_opens_the_admin_without_a_csp_violation(live
     visit(page, new_page, f"{url}/admin/guests/guest/", lambda p: p.locator("#changelist"))
     visit(page, new_page, f"{url}/admin/guests/guest/{guest.pk}/change/", lambda p: p.locator("#content form"))
     visit(page, new_page, f"{url}/admin/staff/user/add/", lambda p: p.locator("#content form"))
+    # The two third-party admin pages with inline code, under their relaxed policy.
+    visit(page, new_page, f"{url}/admin/guests/guest/{guest.pk}/history/", lambda p: p.locator("#content"))
+    task = periodic_task()
+    visit(
+        page,
+        new_page,
+        f"{url}/admin/django_celery_beat/periodictask/{task.pk}/change/",
+        lambda p: p.locator("#id_crontab"),
+    )
+    # Its inline script runs: it puts the schedule in words under the crontab field.
+    page.locator("#id_crontab").select_option(str(task.crontab_id))
+    expect(page.locator(".field-crontab .help")).to_contain_text("Translation")
 
 
 def test_the_journeys_fail_on_a_csp_violation(live_server, new_page):

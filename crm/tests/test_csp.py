@@ -98,3 +98,42 @@ def test_no_page_renders_inline_scripts_styles_or_event_handlers(client_for, adm
 
 def test_the_login_page_renders_no_inline_code(client):
     assert inline_code(client.get(reverse("login")).content.decode()) == []
+
+
+# Third-party admin pages that still carry inline code get a relaxed policy there only.
+SIMPLE_HISTORY_LIST = (
+    Path(__import__("simple_history").__file__).parent / "templates/simple_history/object_history_list.html"
+)
+
+
+def test_the_admin_keeps_the_strict_policy_where_it_needs_nothing_more(client_for, admin_user):
+    client = client_for(admin_user)
+    for url in ("/admin/", "/admin/guests/guest/", "/admin/staff/user/add/", "/admin/django_celery_beat/periodictask/"):
+        assert policy(client.get(url)) == DIRECTIVES, url
+
+
+def periodic_task():
+    from django_celery_beat.models import CrontabSchedule, PeriodicTask
+
+    return PeriodicTask.objects.create(
+        name="rules", task="followups.tasks.run_rules", crontab=CrontabSchedule.objects.create()
+    )
+
+
+def test_the_periodic_task_form_may_run_its_inline_script_and_nothing_else_is_relaxed(client_for, admin_user):
+    response = client_for(admin_user).get(f"/admin/django_celery_beat/periodictask/{periodic_task().pk}/change/")
+    assert response.status_code == 200
+    assert policy(response) == DIRECTIVES | {"script-src": "'self' 'unsafe-inline'"}
+
+
+def test_a_guests_change_history_allows_exactly_the_one_inline_style_of_its_template(client_for, admin_user):
+    import base64
+    import hashlib
+
+    from guests.tests.factories import GuestFactory
+
+    response = client_for(admin_user).get(f"/admin/guests/guest/{GuestFactory().pk}/history/")
+    assert response.status_code == 200
+    styles = re.findall(r'style="([^"]*)"', SIMPLE_HISTORY_LIST.read_text())
+    hashes = sorted(f"'sha256-{base64.b64encode(hashlib.sha256(s.encode()).digest()).decode()}'" for s in styles)
+    assert styles and policy(response) == DIRECTIVES | {"style-src": " ".join(["'self'", "'unsafe-hashes'", *hashes])}
