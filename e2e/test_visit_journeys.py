@@ -110,7 +110,7 @@ def test_a_waiter_logs_a_visit_on_a_phone_and_the_profile_learns_from_it(
     visits = page.get_by_test_id("timeline-visit")
     expect(visits).to_have_count(1)
     expect(visits.first.locator(".chip")).to_have_text(["避风塘炒蟹", "清蒸东星斑", "飞天茅台"])
-    expect(visits.first).to_contain_text("¥1288.00")
+    expect(visits.first).to_contain_text("¥1,288.00")
     expect(visits.first).to_contain_text("悦府中餐厅")
     expect(visits.first.locator("div.small.text-body-secondary").last).to_have_text(re.compile(rf"\s{waiter}$"))
     # The ticked observation is now one of the guest's taboos, after the one already noted.

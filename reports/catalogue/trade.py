@@ -61,6 +61,7 @@ class TopSpenderReport(Report):
         return {
             "type": "bar",
             "horizontal": True,
+            "money": True,
             "labels": [row["guest"] for row in top],
             "datasets": [{"label": str(_("Spend")), "data": [chart_number(row["spend"]) for row in top]}],
         }
@@ -158,6 +159,7 @@ class SpendByTierReport(Report):
         return {
             "type": "bar",
             "stacked": True,
+            "money": True,
             "labels": months,
             "datasets": [
                 {

@@ -6,6 +6,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
+from guests.templatetags.money import format_money
+
 register = template.Library()
 
 
@@ -20,7 +22,7 @@ def report_cell(row, column):
     if column.key == "tier":
         return format_html('<span class="badge tier tier-{}">{}</span>', str(value).lower(), value)
     if column.kind == "money":
-        return "¥" + intcomma(floatformat(value, 2))
+        return format_money(value)
     if column.kind == "int":
         return intcomma(value)
     if column.kind == "percent":
