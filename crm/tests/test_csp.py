@@ -137,3 +137,17 @@ def test_a_guests_change_history_allows_exactly_the_one_inline_style_of_its_temp
     styles = re.findall(r'style="([^"]*)"', SIMPLE_HISTORY_LIST.read_text())
     hashes = sorted(f"'sha256-{base64.b64encode(hashlib.sha256(s.encode()).digest()).decode()}'" for s in styles)
     assert styles and policy(response) == DIRECTIVES | {"style-src": " ".join(["'self'", "'unsafe-hashes'", *hashes])}
+
+
+def test_a_refused_form_says_so_in_the_site_style_without_inline_code(front_desk):
+    # Django's own CSRF failure page carries an inline <style>, which the policy would refuse.
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(front_desk, backend="staff.backends.CachedPermissionBackend")
+    response = client.post(reverse("guests:quick_add"), {}, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 403
+    page = response.content.decode()
+    assert 'data-testid="csrf-failure"' in page and "nothing was saved" in page
+    assert inline_code(page) == []
+    assert policy(response) == DIRECTIVES
