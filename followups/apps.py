@@ -16,6 +16,7 @@ class FollowupsConfig(AppConfig):
 
         # The right-of-access download: this app's rows about a guest (guests cannot import it).
         register(subject_access.sections, covers=[FollowUp, Greeting, GreetingAttempt], order=30)
+        register(subject_access.history_sections, covers=[FollowUp.history.model], order=106)
 
         forgetting.register(
             followups_forget_guest,

@@ -1,7 +1,7 @@
 """A guest's follow-ups and automatic greetings, for the right-of-access download
 (guests.cards.subject_access)."""
 
-from guests.cards.subject_access import Section, column, user_name
+from guests.cards.subject_access import Section, column, history_rows, history_section, user_name
 
 from .models import FollowUp, Greeting, GreetingAttempt
 
@@ -47,3 +47,9 @@ def sections(guest, merged_ids: list[int]) -> list[Section]:
         Section("跟进", "Follow-ups", FOLLOWUP_COLUMNS, followup_rows),
         Section("问候", "Greetings", GREETING_COLUMNS, greeting_rows),
     ]
+
+
+def history_sections(guest, merged_ids: list[int]) -> list[Section]:
+    """The changes to the guest's follow-ups (earlier notes and outcomes), for the change history sheet."""
+    records = FollowUp.history.filter(guest_id__in=[guest.pk, *merged_ids])
+    return [history_section(history_rows(records, record=lambda followup: f"跟进 Follow-ups: {followup.due_on}"))]

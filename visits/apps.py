@@ -16,6 +16,7 @@ class VisitsConfig(AppConfig):
 
         # The right-of-access download: this app's rows about a guest (guests cannot import it).
         register(subject_access.sections, covers=[Visit, Complaint, ComplaintEvent], order=20)
+        register(subject_access.history_sections, covers=[Visit.history.model], order=96)
 
         forgetting.register(
             visits_forget_guest,

@@ -1,14 +1,15 @@
 """The visits and complaints of a guest, for the right-of-access download (guests.cards.subject_access).
 
 A visit the guest only sat at (a companion) is listed too, marked so; who else was at the
-table is not: those are other guests' data.
+table is not: those are other guests' data, and so are the changes to that visit (only the
+changes to visits the guest hosted go into the change history).
 """
 
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from guests.cards import fields as F
-from guests.cards.subject_access import Section, column, user_name
+from guests.cards.subject_access import Section, column, history_rows, history_section, user_name
 
 from .complaints import STEPS
 from .models import Complaint, ComplaintEvent, Visit
@@ -95,3 +96,10 @@ def sections(guest, merged_ids: list[int]) -> list[Section]:
 
 def _step(action: str) -> str:
     return str(STEPS[action].label) if action in STEPS else _("Complaint recorded") if action == "record" else action
+
+
+def history_sections(guest, merged_ids: list[int]) -> list[Section]:
+    """The changes to the guest's visits (old notes, dishes, spend), for the change history sheet."""
+    records = Visit.history.filter(guest_id__in=[guest.pk, *merged_ids])
+    label = F.VISITS_TABLE.label
+    return [history_section(history_rows(records, record=lambda visit: f"{label}: {visit.visited_at:%Y-%m-%d}"))]

@@ -153,13 +153,60 @@ def _history(guest: Guest, guest_ids: list[int]) -> list[Section]:
             for name, old, new in change.fields or [("", "", "")]:
                 rows.append([change.at, user_name(change.user), card, change.kind, change.reason, str(name),
                              _text(old), _text(new)])  # fmt: skip
-    people = RelatedPerson.history.filter(guest_id__in=[guest.pk, *guest_ids]).select_related("history_user")
-    label = F.PEOPLE_TABLE.label
-    for person in people.order_by("history_date", "history_id"):
-        text = " · ".join(filter(None, [person.name, person.get_relation_display(), person.phone]))
-        rows.append([person.history_date, user_name(person.history_user), label, person.get_history_type_display(),
-                     person.history_change_reason or "", label, "", text])  # fmt: skip
-    return [Section("修改记录", "Change history", HISTORY_COLUMNS, rows)]
+    people = RelatedPerson.history.filter(guest_id__in=[guest.pk, *guest_ids])
+    rows += history_rows(people, record=lambda person: f"{F.PEOPLE_TABLE.label}: {person.name}")
+    return [history_section(rows)]
+
+
+def history_section(rows: list[list]) -> Section:
+    """The change history sheet; every app's contributor may add its records' changes to it."""
+    return Section("修改记录", "Change history", HISTORY_COLUMNS, rows)
+
+
+_HISTORY_OWN = {"history_id", "history_date", "history_change_reason", "history_type", "history_user_id"}
+
+
+def history_rows(records, *, record: Callable[[object], str]) -> list[list]:
+    """HISTORY_COLUMNS rows for the simple-history records of any model: each change, oldest first, with
+    the values it set (all of them for the first record of an object, then those that changed)."""
+    rows, before, shown = [], {}, _Shown()
+    for entry in records.select_related("history_user").order_by("history_date", "history_id"):
+        fields = [f for f in entry._meta.concrete_fields if f.attname not in _HISTORY_OWN and f.attname != "id"]
+        previous = before.get(entry.id)
+        for field in fields:
+            new, old = getattr(entry, field.attname), getattr(previous, field.attname) if previous else None
+            if (new == old) if previous else new in ("", None, False):
+                continue
+            rows.append([entry.history_date, user_name(entry.history_user), record(entry),
+                         entry.get_history_type_display(), entry.history_change_reason or "",
+                         str(field.verbose_name), shown(field, old), shown(field, new)])  # fmt: skip
+        before[entry.id] = entry
+    return rows
+
+
+class _Shown:
+    """A stored value as a person reads it: a choice's label, the name of the record a key points at."""
+
+    def __init__(self):
+        self.names: dict[tuple, str] = {}
+
+    def __call__(self, field, value):
+        if value in ("", None):
+            return None
+        if field.is_relation:
+            key = (field.related_model, value)
+            if key not in self.names:
+                target = field.related_model._default_manager.filter(pk=value).first()
+                if field.related_model is Guest:  # a merged duplicate is gone: its history keeps the card
+                    self.names[key] = target.card_no if target else _card_of(value)
+                else:
+                    self.names[key] = str(target) if target else None
+            return self.names[key]
+        if field.choices:
+            return str(dict(field.flatchoices).get(value, value))
+        if isinstance(value, bool):
+            return yes_no(value)
+        return _text(value)
 
 
 def _card_of(guest_id: int) -> str:
@@ -170,7 +217,7 @@ def _text(value):
     return value if isinstance(value, int | float | datetime.date) or value is None else str(value)
 
 
-register(_profile, covers=[Guest, RelatedPerson], order=0)
+register(_profile, covers=[Guest, RelatedPerson, Guest.history.model, RelatedPerson.history.model], order=0)
 register(_consent, covers=[], order=90)
 register(_history, covers=[], order=95)
 
@@ -186,10 +233,14 @@ PHONE_LABELS = {field.label for field in F.FIELDS if field.kind in ("mobile", "p
 def subject_access_sections(guest: Guest) -> list[Section]:
     guest = Guest.objects.select_related("owner", "referred_by", "created_by", "consent_recorded_by").get(pk=guest.pk)
     guest_ids = merged_guest_ids(guest)
-    sections = []
+    sections: dict[str, Section] = {}
     for entry in sorted(_CONTRIBUTORS.values(), key=lambda entry: entry.order):
-        sections += entry.contributor(guest, guest_ids)
-    return sections
+        for section in entry.contributor(guest, guest_ids):
+            if section.title in sections:  # another app's rows for the same sheet (the change history)
+                sections[section.title].rows.extend(section.rows)
+            else:
+                sections[section.title] = section
+    return list(sections.values())
 
 
 def _local(value):
