@@ -8,10 +8,13 @@ as a date, so the activity stamp, written at most once a minute, never extends i
 import re
 import time
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -25,22 +28,29 @@ class IdleTimeoutMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if request.user.is_authenticated:
-            self.check_activity(request)
+        if request.user.is_authenticated and self.idle_too_long(request):
+            logout(request)
+            messages.info(request, _("You were logged out after a while without activity. Please log in again."))
+            if request.headers.get("HX-Request") == "true":
+                # A live search or a poll on a page left open: the whole page goes to the login,
+                # rather than the login form being swapped into a part of it.
+                current = urlsplit(request.headers.get("HX-Current-URL", ""))
+                response = HttpResponse()
+                response["HX-Redirect"] = redirect_to_login(current.path or "/").url
+                return response
         return self.get_response(request)
 
-    def check_activity(self, request):
+    def idle_too_long(self, request):
         session, now = request.session, int(time.time())
         last = session.get(LAST_ACTIVITY)
         if last is not None and now - last > settings.KESHI_SESSION_IDLE_TIMEOUT:
-            logout(request)
-            messages.info(request, _("You were logged out after a while without activity. Please log in again."))
-            return
+            return True
         if STARTED not in session:
             session[STARTED] = now
             session.set_expiry(timezone.now() + timedelta(seconds=settings.SESSION_COOKIE_AGE))
         if last is None or now - last >= WRITE_EVERY:
             session[LAST_ACTIVITY] = now
+        return False
 
 
 class RelaxedPolicyMiddleware:

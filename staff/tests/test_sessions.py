@@ -41,6 +41,21 @@ def test_a_session_idle_longer_than_the_timeout_is_logged_out_with_a_message(cli
     assert client.get(reverse("guests:lookup")).status_code == 302
 
 
+def test_an_idle_live_search_sends_the_whole_page_to_the_login(client_for, front_desk, settings):
+    client = client_for(front_desk)
+    client.get(reverse("guests:lookup"))
+    move_last_activity(client, settings.KESHI_SESSION_IDLE_TIMEOUT + 1)
+    response = client.get(
+        reverse("guests:lookup"),
+        {"q": "张"},
+        HTTP_HX_REQUEST="true",
+        HTTP_HX_CURRENT_URL="http://testserver/?q=%E5%BC%A0",
+    )
+    assert response.status_code == 200 and response.content == b""
+    assert response["HX-Redirect"] == f"{reverse('login')}?next=/"
+    assert "_auth_user_id" not in client.session
+
+
 def test_a_session_active_within_the_timeout_stays_logged_in(client_for, front_desk, settings):
     client = client_for(front_desk)
     client.get(reverse("guests:lookup"))
