@@ -65,16 +65,18 @@ def _fits(page, selector):
     )
 
 
-def _broken_dates(page):
-    """Texts of the dates on the page (elements marked .date) that take more than one line."""
+def _broken(page, selector=".date"):
+    """Texts of the elements (by default the dates, marked .date) that take more than one line."""
     return page.eval_on_selector_all(
-        ".date",
+        selector,
         """els => els.filter(el => {
-            const lines = new Set([...el.getClientRects()].map(r => Math.round(r.top)));
             const range = document.createRange(); range.selectNodeContents(el);
-            const tops = new Set([...range.getClientRects()].map(r => Math.round(r.top)));
-            return lines.size > 1 || tops.size > 1;
-        }).map(el => el.textContent)""",
+            const rects = [...range.getClientRects()];
+            if (!rects.length) return false;
+            const high = Math.max(...rects.map(r => r.bottom)) - Math.min(...rects.map(r => r.top));
+            const line = parseFloat(getComputedStyle(el).lineHeight) || 1.5 * parseFloat(getComputedStyle(el).fontSize);
+            return high > 1.5 * line;
+        }).map(el => el.textContent.trim())""",
     )
 
 
@@ -113,8 +115,10 @@ def test_front_line_pages_fit_a_phone_and_a_tablet(new_page, live_server, manage
         if name != "lookup":
             page.goto(live_server.url + path)
             _shoot(page, name)
-        if broken := _broken_dates(page):
+        if broken := _broken(page):
             problems.append(f"{name}: dates over two lines: {broken}")
+        if width >= 768 and (broken := _broken(page, ".navbar .nav-link")):
+            problems.append(f"{name}: menu items over two lines: {broken}")
         if (overflow := _overflow(page)) > 0:
             problems.append(f"{name}: {overflow} px wider than the screen")
 
