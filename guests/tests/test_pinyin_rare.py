@@ -139,4 +139,4 @@ def test_the_refresh_command_rewrites_old_keys(capsys):
     call_command("refresh_search_keys")
     dotted.refresh_from_db()
     assert (dotted.surname, dotted.name_pinyin, dotted.name_initials) == ("", "zhaxiciren", "zxcr")
-    assert "1" in capsys.readouterr().out
+    assert "for 1 guest" in capsys.readouterr().out

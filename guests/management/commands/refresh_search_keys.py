@@ -15,4 +15,4 @@ class Command(BaseCommand):
 
     def handle(self, *args, first_id=None, last_id=None, **options):
         changed = refresh_search_keys(first_id, last_id)
-        self.stdout.write(f"{changed} guests' search keys rewritten.")
+        self.stdout.write(f"Search keys rewritten for {changed} guest(s).")
