@@ -347,9 +347,13 @@ class CardTransfer(models.Model):
         IMPORT_QUEUED = "to_import", _("Waiting to be imported")
         IMPORTING = "importing", _("Importing")
         FAILED = "failed", _("Failed")
+        EXPIRED = "expired", _("Expired: not imported in time")
 
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DONE)
+    # When the status last changed: the sweep (cards.services.card_transfers_sweep) fails a transfer
+    # stuck in one status, and clears a checked file nobody confirmed.
+    status_at = models.DateTimeField(_("status since"), null=True, blank=True, editable=False)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, on_delete=models.SET_NULL, related_name="+"
     )

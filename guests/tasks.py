@@ -36,3 +36,12 @@ def run_card_import(transfer_id: int) -> str | None:
 
     transfer = card_import_run(transfer_id=transfer_id)
     return transfer.status if transfer else None
+
+
+@shared_task(time_limit=600, soft_time_limit=540)
+def sweep_card_transfers() -> dict:
+    """Fail card imports a dead worker left half-way, expire checked files nobody confirmed, and drop
+    their bytes (cards.services.card_transfers_sweep); run every quarter of an hour by beat."""
+    from .cards.services import card_transfers_sweep
+
+    return card_transfers_sweep()

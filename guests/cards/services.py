@@ -3,12 +3,16 @@ then written all or nothing through the guest services (their bulk forms, guest_
 and guest_bulk_update, which apply guest_create's and guest_update's rules a thousand guests
 at a time)."""
 
+import datetime
 import logging
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -92,7 +96,7 @@ def card_import_upload(*, actor, upload) -> CardTransfer:
     maximum = limit("KESHI_IMPORT_MAX_BYTES")
     transfer = CardTransfer(
         kind=CardTransfer.Kind.IMPORT, actor=actor, file_name=(upload.name or "")[:200], file_size=upload.size or 0,
-        language=translation.get_language() or "", status=CardTransfer.Status.QUEUED,
+        language=translation.get_language() or "", status=CardTransfer.Status.QUEUED, status_at=timezone.now(),
     )  # fmt: skip
     if upload.size and upload.size > maximum:
         transfer.status = CardTransfer.Status.REFUSED
@@ -109,10 +113,21 @@ def card_import_upload(*, actor, upload) -> CardTransfer:
 
 
 def _claim(transfer_id: int, before: str, after: str) -> CardTransfer | None:
-    """Move the transfer from one status to the next; None when another worker already did."""
-    if not CardTransfer.objects.filter(pk=transfer_id, status=before).update(status=after):
+    """Move the transfer from one status to the next; None when another worker (or the sweep) already did."""
+    if not CardTransfer.objects.filter(pk=transfer_id, status=before).update(status=after, status_at=timezone.now()):
         return None
     return CardTransfer.objects.select_related("actor").get(pk=transfer_id)
+
+
+def _move(transfer: CardTransfer, before: str, **fields) -> bool:
+    """Write the outcome of a step only if the transfer is still in `before`: the sweep may have
+    failed it meanwhile, and its message stands."""
+    fields.setdefault("status_at", timezone.now())
+    if not CardTransfer.objects.filter(pk=transfer.pk, status=before).update(**fields):
+        return False
+    for name, value in fields.items():
+        setattr(transfer, name, value)
+    return True
 
 
 def _progress_key(transfer_id: int) -> str:
@@ -140,14 +155,15 @@ def _counts(plan: Plan) -> dict:
     return {"created": plan.count(CREATE), "updated": plan.count(UPDATE), "unchanged": plan.count(UNCHANGED)}
 
 
-def _refuse(transfer: CardTransfer, plan: Plan | str) -> None:
+def _refuse(transfer: CardTransfer, plan: Plan | str, before: str) -> None:
+    """The problems, cell by cell, are all that is kept: they name cells and fields of the file and
+    say what is wrong, never another guest's data. The file is uploaded again once corrected, so its
+    bytes are not kept."""
     if isinstance(plan, str):
         result = {"refused": plan}
     else:
         result = {"problems": [p.as_dict() for p in plan.problems[:MAX_PROBLEMS]], "problem_count": len(plan.problems)}
-    transfer.status, transfer.finished_at, transfer.result = CardTransfer.Status.REFUSED, timezone.now(), result
-    transfer.data = None  # a refused file is uploaded again once corrected; its personal data is not kept
-    transfer.save(update_fields=["status", "finished_at", "result", "data"])
+    _move(transfer, before, status=CardTransfer.Status.REFUSED, finished_at=timezone.now(), result=result, data=None)
 
 
 def card_import_check(*, transfer_id: int) -> CardTransfer | None:
@@ -158,13 +174,12 @@ def card_import_check(*, transfer_id: int) -> CardTransfer | None:
     with translation.override(transfer.language or None):
         plan = _plan(transfer)
         if isinstance(plan, str) or plan.problems:
-            _refuse(transfer, plan)
+            _refuse(transfer, plan, CardTransfer.Status.CHECKING)
             return transfer
         preview = [a.summary() for a in plan.actions if a.kind != UNCHANGED][:PREVIEW_ROWS]
         total = len(plan.actions)
-    transfer.status, transfer.progress_done, transfer.progress_total = CardTransfer.Status.CHECKED, total, total
-    transfer.result = _counts(plan) | {"preview": preview}
-    transfer.save(update_fields=["status", "progress_done", "progress_total", "result"])
+    _move(transfer, CardTransfer.Status.CHECKING, status=CardTransfer.Status.CHECKED, progress_done=total,
+          progress_total=total, result=_counts(plan) | {"preview": preview})  # fmt: skip
     return transfer
 
 
@@ -174,7 +189,7 @@ def card_import_confirm(*, actor, transfer: CardTransfer) -> bool:
 
     _require(actor, IMPORT_ARCHIVE)
     if not CardTransfer.objects.filter(pk=transfer.pk, status=CardTransfer.Status.CHECKED).update(
-        status=CardTransfer.Status.IMPORT_QUEUED
+        status=CardTransfer.Status.IMPORT_QUEUED, status_at=timezone.now()
     ):
         return False
     enqueue(run_card_import, transfer.pk)
@@ -189,28 +204,29 @@ def card_import_run(*, transfer_id: int) -> CardTransfer | None:
     with translation.override(transfer.language or None):
         plan = _plan(transfer)
         if isinstance(plan, str) or plan.problems:
-            _refuse(transfer, plan)
+            _refuse(transfer, plan, CardTransfer.Status.IMPORTING)
             return transfer
         CardTransfer.objects.filter(pk=transfer.pk).update(progress_done=0, progress_total=len(plan.actions))
         transfer.progress_total = len(plan.actions)
         reason = _("Imported from %(file)s") % {"file": transfer.file_name}
         try:
-            created = _apply(plan, actor=transfer.actor, reason=reason, transfer_id=transfer.pk)
+            created = _apply(plan, actor=transfer.actor, reason=reason, transfer=transfer)
+        except _SweptMeanwhile:  # the sweep failed the transfer: its message stands, and nothing was written
+            return transfer
         except Exception as error:  # nothing was written: report it on the page rather than lose it in a log
             logger.exception("card import %s failed", transfer.pk)
-            transfer.status, transfer.finished_at = CardTransfer.Status.FAILED, timezone.now()
-            transfer.result = {"error": _("The import stopped and nothing was saved: %(error)s") % {"error": error}}
-            transfer.save(update_fields=["status", "finished_at", "result"])
+            message = _("The import stopped and nothing was saved: %(error)s") % {"error": error}
+            _move(transfer, CardTransfer.Status.IMPORTING, status=CardTransfer.Status.FAILED,
+                  finished_at=timezone.now(), result={"error": message}, data=None)  # fmt: skip
             return transfer
-    counts = _counts(plan)
-    transfer.status, transfer.finished_at, transfer.data = CardTransfer.Status.DONE, timezone.now(), None
-    transfer.progress_done = transfer.progress_total
-    transfer.guest_count = counts["created"] + counts["updated"]
-    transfer.result = counts
-    transfer.save(update_fields=["status", "finished_at", "data", "progress_done", "guest_count", "result"])
-    cache.delete(_progress_key(transfer.pk))
+        finally:
+            cache.delete(_progress_key(transfer.pk))
     _run_followup_rules(created)
     return transfer
+
+
+class _SweptMeanwhile(Exception):
+    """The transfer left 'importing' while its rows were written: roll them back."""
 
 
 def _service_fields(fields: dict) -> dict:
@@ -225,8 +241,11 @@ def _service_fields(fields: dict) -> dict:
     return fields
 
 
-def _apply(plan: Plan, *, actor, reason: str, transfer_id: int) -> list[int]:
-    """Write the plan all or nothing, WRITE_CHUNK guests per service call; returns the new guests' ids."""
+def _apply(plan: Plan, *, actor, reason: str, transfer: CardTransfer) -> list[int]:
+    """Write the plan all or nothing, WRITE_CHUNK guests per service call, and mark the transfer done
+    in the same transaction: a worker that dies on the way leaves it 'importing' with nothing written,
+    which is what the sweep then tells the person. Returns the new guests' ids."""
+    transfer_id = transfer.pk
     creates = [action for action in plan.actions if action.kind == CREATE]
     updates = [action for action in plan.actions if action.kind == UPDATE]
     created, done = [], len(plan.actions) - len(creates) - len(updates)
@@ -247,6 +266,11 @@ def _apply(plan: Plan, *, actor, reason: str, transfer_id: int) -> list[int]:
                     related_people_replace(guest=Guest(pk=action.guest_id), actor=actor, people=action.people)
             done += len(chunk)
             cache.set(_progress_key(transfer_id), done, 3600)
+        counts = _counts(plan)
+        if not _move(transfer, CardTransfer.Status.IMPORTING, status=CardTransfer.Status.DONE,
+                     finished_at=timezone.now(), data=None, progress_done=transfer.progress_total,
+                     guest_count=counts["created"] + counts["updated"], result=counts):  # fmt: skip
+            raise _SweptMeanwhile
     return created
 
 
@@ -260,6 +284,74 @@ def related_people_replace(*, guest: Guest, actor, people: list[dict]) -> None:
         person.delete()
     for person in people:
         related_person_add(guest=guest, actor=actor, **person)
+
+
+# ---- the sweep ---------------------------------------------------------------------
+
+IN_PROGRESS = (CardTransfer.Status.QUEUED, CardTransfer.Status.CHECKING, CardTransfer.Status.IMPORT_QUEUED,
+               CardTransfer.Status.IMPORTING)  # fmt: skip
+FINISHED = (CardTransfer.Status.DONE, CardTransfer.Status.REFUSED, CardTransfer.Status.FAILED,
+            CardTransfer.Status.EXPIRED)  # fmt: skip
+SWEEP_DEFAULTS = {
+    # Longer than the check's and the import's hard time limits (guests/tasks.py, 30 and 60 minutes):
+    # past it, no worker is still on the transfer.
+    "KESHI_CARD_TRANSFER_STUCK_AFTER": 2 * 60 * 60,
+    "KESHI_CARD_CHECKED_KEPT_FOR": 24 * 60 * 60,
+}
+
+
+def _sweep_setting(name: str) -> datetime.timedelta:
+    return datetime.timedelta(seconds=getattr(settings, name, SWEEP_DEFAULTS[name]))
+
+
+def _swept_message(status: str, kept_for: datetime.timedelta) -> str:
+    Status = CardTransfer.Status
+    if status == Status.CHECKED:
+        return _("This file was checked but not imported within %(hours)s hours, so it was deleted. Upload it again "
+                 "to import it.") % {"hours": round(kept_for.total_seconds() / 3600)}  # fmt: skip
+    return {
+        Status.QUEUED: _("The file waited too long to be checked (the background worker may be down). Nothing was "
+                         "saved, and the file was deleted: upload it again."),
+        Status.CHECKING: _("The check of this file did not finish (the background worker stopped). Nothing was "
+                           "saved, and the file was deleted: upload it again."),
+        Status.IMPORT_QUEUED: _("The import waited too long to start (the background worker may be down). Nothing "
+                                "was saved, and the file was deleted: upload it again."),
+        Status.IMPORTING: _("The import did not finish (the background worker stopped) and nothing was saved. The "
+                            "file was deleted: upload it again."),
+    }[status]  # fmt: skip
+
+
+@transaction.atomic
+def card_transfers_sweep(*, now: datetime.datetime | None = None) -> dict[str, int]:
+    """Fail the imports stuck in one step past KESHI_CARD_TRANSFER_STUCK_AFTER (a worker died, or the
+    queue was down), expire the checked files nobody confirmed within KESHI_CARD_CHECKED_KEPT_FOR, and
+    drop the file bytes and the preview (guests' names) of both; a finished transfer keeps no bytes
+    either. Set-based, one update per status and language; safe to run twice, and against a worker
+    finishing at the same moment (each side moves a transfer only from the status it read)."""
+    now = now or timezone.now()
+    stuck_after = _sweep_setting("KESHI_CARD_TRANSFER_STUCK_AFTER")
+    kept_for = _sweep_setting("KESHI_CARD_CHECKED_KEPT_FOR")
+    imports = CardTransfer.objects.filter(kind=CardTransfer.Kind.IMPORT).alias(since=Coalesce("status_at", "at"))
+    due = imports.filter(
+        Q(status__in=IN_PROGRESS, since__lt=now - stuck_after) | Q(status=CardTransfer.Status.CHECKED,
+                                                                   since__lt=now - kept_for)
+    )  # fmt: skip
+    swept = {CardTransfer.Status.FAILED: 0, CardTransfer.Status.EXPIRED: 0}
+    for status, language in due.values_list("status", "language").distinct().order_by():
+        with translation.override(language or None):
+            message = _swept_message(status, kept_for)
+        expired = status == CardTransfer.Status.CHECKED
+        outcome = CardTransfer.Status.EXPIRED if expired else CardTransfer.Status.FAILED
+        rows = imports.filter(status=status, language=language, since__lt=now - (kept_for if expired else stuck_after))
+        swept[outcome] += rows.update(
+            status=outcome, status_at=now, finished_at=now, data=None, result={"error": message}
+        )
+    cleared = CardTransfer.objects.filter(status__in=FINISHED, data__isnull=False).update(data=None)
+    return {
+        "failed": swept[CardTransfer.Status.FAILED],
+        "expired": swept[CardTransfer.Status.EXPIRED],
+        "cleared": cleared,
+    }
 
 
 def _run_followup_rules(guest_ids: list[int]) -> None:

@@ -26,6 +26,12 @@ SCHEDULES = {
         "Checked on the first of every month at 03:00; a review runs when a new review period "
         "(an admin setting, two months by default) has begun, once per period.",
     ),
+    "Card import sweep": (
+        "guests.tasks.sweep_card_transfers",
+        {"minute": "*/15"},
+        "Fails card imports stuck past KESHI_CARD_TRANSFER_STUCK_AFTER (a worker died), expires checked "
+        "files not imported within KESHI_CARD_CHECKED_KEPT_FOR, and deletes their file bytes.",
+    ),
 }
 
 
