@@ -1,6 +1,8 @@
 """A guest's follow-ups and automatic greetings, for the right-of-access download
 (guests.cards.subject_access)."""
 
+from django.db.models import Prefetch
+
 from guests.cards.subject_access import Section, column, history_rows, history_section, user_name
 
 from .models import FollowUp, Greeting, GreetingAttempt
@@ -38,9 +40,11 @@ def sections(guest, merged_ids: list[int]) -> list[Section]:
                       f.get_status_display(), f.note, f.outcome, user_name(f.created_by), f.created_at,
                       user_name(f.completed_by), f.completed_at] for f in followups.order_by("due_on", "id")]  # fmt: skip
     greeting_rows = []
-    for greeting in Greeting.objects.filter(guest_id__in=guest_ids).order_by("created_at", "id"):
+    attempts_in_order = Prefetch("attempts_log", queryset=GreetingAttempt.objects.order_by("at", "id"))
+    greetings = Greeting.objects.filter(guest_id__in=guest_ids).prefetch_related(attempts_in_order)
+    for greeting in greetings.order_by("created_at", "id"):
         head = [greeting.occasion, greeting.get_status_display(), greeting.created_at, greeting.sent_at]
-        attempts = GreetingAttempt.objects.filter(greeting=greeting).order_by("at", "id")
+        attempts = greeting.attempts_log.all()
         greeting_rows += [head + [a.at, a.get_channel_display(), a.recipient, a.get_outcome_display(), a.detail]
                           for a in attempts] or [head + [None] * 5]  # fmt: skip
     return [

@@ -47,8 +47,9 @@ class Section:
         return f"{self.zh} {self.en}"
 
 
-# A contributor takes the guest and the ids its data may be stored under (the guest's own and
-# those of duplicates merged into it) and returns its sections.
+# A contributor takes the guest and the ids of the duplicates merged into it (rows a merge moved
+# carry the guest's id; history rows keep the duplicate's) and returns its sections. Sections
+# with the same title become one sheet: every app adds its changes to the change history.
 Contributor = Callable[[Guest, list[int]], list[Section]]
 
 

@@ -165,3 +165,27 @@ def test_every_model_that_holds_rows_about_a_guest_is_in_the_download():
     histories = {model.history.model for model in own if hasattr(model, "history")}  # earlier values, too
     assert {model._meta.label for model in own | histories} - COVERED == set()
     assert all(apps.get_model(label) for label in COVERED)
+
+
+def test_the_download_reads_a_fixed_number_of_queries_however_many_visits_and_greetings(manager):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from guests.cards.subject_access import guest_data_export
+
+    def queries(guest):
+        with CaptureQueriesContext(connection) as captured:
+            guest_data_export(actor=manager, guest=guest)
+        return len(captured)
+
+    few, many = GuestFactory(mobile="13900000001"), GuestFactory(mobile="13900000002")
+    for guest, count in ((few, 1), (many, 6)):
+        now = timezone.now()
+        for n in range(count):
+            record_visit(guest, manager, days_ago=n + 1, notes=f"备注{n}")
+            followup(guest, manager, note=f"跟进{n}")
+            greeting = Greeting.objects.create(guest=guest, occasion=f"birthday:{2020 + n}-05-17", status="sent",
+                                               next_attempt_at=now, created_at=now, sent_at=now)  # fmt: skip
+            GreetingAttempt.objects.create(greeting=greeting, at=now, channel="sms", recipient="x", outcome="sent")
+    queries(few)  # the manager's permissions are read once, then cached
+    assert queries(many) == queries(few)
