@@ -189,3 +189,10 @@ def test_the_download_reads_a_fixed_number_of_queries_however_many_visits_and_gr
             GreetingAttempt.objects.create(greeting=greeting, at=now, channel="sms", recipient="x", outcome="sent")
     queries(few)  # the manager's permissions are read once, then cached
     assert queries(many) == queries(few)
+
+
+def test_an_anonymised_guest_has_nothing_left_to_download(client_for, manager):
+    guest = GuestFactory()
+    Guest.objects.filter(pk=guest.pk).update(anonymised_at=timezone.now())
+    assert client_for(manager).get(reverse("guests:data_download", args=[guest.pk])).status_code == 404
+    assert not AuditEvent.objects.filter(action=AuditEvent.Action.GUEST_DATA_DOWNLOADED).exists()
