@@ -19,6 +19,7 @@
 
 import datetime
 import logging
+from typing import NamedTuple
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -32,7 +33,7 @@ from guests.pinyin import HAN
 
 from . import dates
 from .models import Channel, Greeting, GreetingAttempt, MessageTemplate, RuleSettings
-from .senders import SendError, email_sender, sms_sender
+from .senders import Sender, SendError, email_sender, sms_sender
 from .sql import insert_select
 
 logger = logging.getLogger(__name__)
@@ -80,14 +81,25 @@ def greetings_send_due(*, limit: int = 10_000) -> dict[str, int]:
     return counts
 
 
+class _Claim(NamedTuple):
+    greeting: Greeting
+    channel: str
+    recipient: str
+    subject: str
+    body: str
+    sender: Sender
+
+
 def greetings_next_retry() -> datetime.datetime | None:
     return Greeting.objects.filter(status=Greeting.Status.PENDING).aggregate(at=Min("next_attempt_at"))["at"]
 
 
 @transaction.atomic
-def _claim_next() -> Greeting | str | None:
-    """Step a: the next due greeting, marked 'sending' when this transaction commits; or
-    "cancelled" when the guest may no longer be greeted; None when nothing is due."""
+def _claim_next() -> _Claim | str | None:
+    """Step a: the next due greeting with its words and sender, marked 'sending' when this
+    transaction commits; or "cancelled" when the guest may no longer be greeted; None when
+    nothing is due. The words and the sender are ready before the claim commits: a template
+    or a setting that fails leaves the greeting pending, not in doubt."""
     now = timezone.now()
     greeting = (
         Greeting.objects.select_for_update(skip_locked=True, of=("self",))
@@ -112,26 +124,27 @@ def _claim_next() -> Greeting | str | None:
         greeting.status = Greeting.Status.CANCELLED
         greeting.save(update_fields=["status"])
         return "cancelled"
+    subject, body = render_greeting(guest)
+    sender = sms_sender() if channel == Channel.SMS else email_sender()
     greeting.status, greeting.sending_since = Greeting.Status.SENDING, now
     greeting.attempts += 1
     greeting.save(update_fields=["status", "sending_since", "attempts"])
-    return greeting
+    return _Claim(greeting, channel, recipient, subject, body, sender)
 
 
-def _deliver(greeting: Greeting) -> str:
+def _deliver(claim: _Claim) -> str:
     """Steps b and c: the gateway call, outside any transaction, then its outcome recorded."""
-    guest = greeting.guest
-    channel, recipient = _channel_for(guest)
-    subject, body = render_greeting(guest)
-    sender = sms_sender() if channel == Channel.SMS else email_sender()
+    greeting, channel, recipient = claim.greeting, claim.channel, claim.recipient
     try:
-        sender.send(to=recipient, subject=subject, body=body, idempotency_key=f"greeting-{greeting.pk}")
+        claim.sender.send(
+            to=recipient, subject=claim.subject, body=claim.body, idempotency_key=f"greeting-{greeting.pk}"
+        )
     except SendError as error:
         logger.warning(
-            "greeting %s to guest %s failed (attempt %s): %s", greeting.pk, guest.pk, greeting.attempts, error
+            "greeting %s to guest %s failed (attempt %s): %s", greeting.pk, greeting.guest_id, greeting.attempts, error
         )
         return _record_failure(greeting, channel, recipient, str(error))
-    return _record_sent(greeting, channel, recipient, body)
+    return _record_sent(greeting, channel, recipient, claim.body)
 
 
 @transaction.atomic

@@ -103,6 +103,16 @@ def test_consent_is_still_checked_when_the_greeting_is_claimed(recording):
     assert recording == [] and Greeting.objects.get().status == "cancelled"
 
 
+@pytest.mark.django_db
+@override_settings(KESHI_SMS_SENDER="followups.tests.senders.NoSuchSender")
+def test_a_sender_that_cannot_be_loaded_leaves_the_greeting_pending_not_in_doubt():
+    queued = greeting()
+    with pytest.raises(ImportError):
+        greetings_send_due()
+    queued.refresh_from_db()
+    assert (queued.status, queued.attempts, queued.sending_since) == ("pending", 0, None)
+
+
 # Managers settle what is unknown
 
 
