@@ -18,7 +18,8 @@ SCHEDULES = {
         "followups.tasks.send_birthday_greetings",
         {"minute": "0", "hour": "9-20"},
         "Claims and sends today's birthday greetings (solar and lunar); later runs send only what "
-        "is still due, never twice.",
+        "is still due, never twice. Each run first marks greetings left 'sending' by a dead worker "
+        "past KESHI_GREETING_SENDING_TIMEOUT as 'unknown', for a manager to settle.",
     ),
     "Bi-monthly archive review": (
         "reports.tasks.run_archive_review",
