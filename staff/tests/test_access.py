@@ -255,7 +255,8 @@ def test_staff_acting_on_someone_elses_follow_up_get_the_message_alone(request, 
         body = response.content.decode()
         assert "may" in body and 'data-testid="row-error"' in body
         assert "<form" not in body and not [key for key, text in SECRETS.items() if text in body]
-        assert as_fresh_login(client, user).post(url, data).status_code == 403
+        page = as_fresh_login(client, user).post(url, data, HTTP_ACCEPT_LANGUAGE="en")
+        assert page.status_code == 403 and 'data-testid="refusal">Only' in page.content.decode()
     followup = FollowUp.objects.get(pk=objects["followups"].pk)
     assert (followup.status, followup.owner, followup.outcome) == (FollowUp.Status.OPEN, objects["manager"], "")
 
