@@ -28,7 +28,7 @@ class IdleTimeoutMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if request.user.is_authenticated and self.idle_too_long(request):
+        if request.user.is_authenticated and self.idle_or_stamp(request):
             logout(request)
             messages.info(request, _("You were logged out after a while without activity. Please log in again."))
             if request.headers.get("HX-Request") == "true":
@@ -40,7 +40,8 @@ class IdleTimeoutMiddleware:
                 return response
         return self.get_response(request)
 
-    def idle_too_long(self, request):
+    def idle_or_stamp(self, request):
+        """True if the session has been idle too long; otherwise this request is its activity."""
         session, now = request.session, int(time.time())
         last = session.get(LAST_ACTIVITY)
         if last is not None and now - last > settings.KESHI_SESSION_IDLE_TIMEOUT:
