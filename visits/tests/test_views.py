@@ -41,7 +41,7 @@ def test_a_waiter_logs_a_visit_from_the_profile(client_for, waiter):
     guest.refresh_from_db()
     assert "少盐" in guest.taboos
     body = client.get(response.url).content.decode()
-    assert "烤鸭" in body and "1288.00" in body
+    assert "烤鸭" in body and "¥1,288.00" in body
 
 
 @pytest.mark.parametrize(
