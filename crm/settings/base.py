@@ -226,12 +226,6 @@ KESHI_IMPORT_MAX_COLUMNS = 64
 # after KESHI_CARD_CHECKED_KEPT_FOR seconds.
 KESHI_CARD_TRANSFER_STUCK_AFTER = 2 * 60 * 60
 KESHI_CARD_CHECKED_KEPT_FOR = 24 * 60 * 60
-# An import still waiting, checking or importing this many seconds after its last step began is
-# failed by the sweep (guests.tasks.sweep_card_transfers, every 15 minutes): longer than the check's
-# and the import's hard time limits (30 and 60 minutes). A checked file nobody confirmed is deleted
-# after KESHI_CARD_CHECKED_KEPT_FOR seconds.
-KESHI_CARD_TRANSFER_STUCK_AFTER = 2 * 60 * 60
-KESHI_CARD_CHECKED_KEPT_FOR = 24 * 60 * 60
 
 # Robustness (issue 12). The guests' change history is read-only in the admin: a revert would
 # replay every field of an old version at once, past the services' one-change-at-a-time rules
