@@ -33,7 +33,7 @@ from guests.pinyin import HAN
 
 from . import dates
 from .models import Channel, Greeting, GreetingAttempt, MessageTemplate, RuleSettings
-from .senders import Sender, SendError, email_sender, sms_sender
+from .senders import Sender, SendError, email_sender, log_safe, sms_sender
 from .sql import insert_select
 
 logger = logging.getLogger(__name__)
@@ -141,7 +141,11 @@ def _deliver(claim: _Claim) -> str:
         )
     except SendError as error:
         logger.warning(
-            "greeting %s to guest %s failed (attempt %s): %s", greeting.pk, greeting.guest_id, greeting.attempts, error
+            "greeting %s to guest %s failed (attempt %s): %s",
+            greeting.pk,
+            greeting.guest_id,
+            greeting.attempts,
+            log_safe(error),
         )
         return _record_failure(greeting, channel, recipient, str(error))
     return _record_sent(greeting, channel, recipient, claim.body)
@@ -149,6 +153,8 @@ def _deliver(claim: _Claim) -> str:
 
 @transaction.atomic
 def _record_sent(greeting: Greeting, channel: str, recipient: str, body: str) -> str:
+    if _forgotten_meanwhile(greeting):
+        recipient, body = "", ""
     now = timezone.now()
     # Sent even if the sweep already called it unknown: the gateway has just said it accepted.
     Greeting.objects.filter(pk=greeting.pk, status__in=[Greeting.Status.SENDING, Greeting.Status.UNKNOWN]).update(
@@ -160,6 +166,8 @@ def _record_sent(greeting: Greeting, channel: str, recipient: str, body: str) ->
 
 @transaction.atomic
 def _record_failure(greeting: Greeting, channel: str, recipient: str, detail: str) -> str:
+    if _forgotten_meanwhile(greeting):
+        recipient, detail = "", ""
     now = timezone.now()
     _log(greeting, now, channel, recipient, GreetingAttempt.Outcome.FAILED, detail)
     if greeting.attempts >= MAX_ATTEMPTS:
@@ -237,6 +245,17 @@ def _channel_for(guest) -> tuple[str, str]:
     if guest.mobile:
         return Channel.SMS, guest.mobile
     return Channel.EMAIL, guest.email
+
+
+def _forgotten_meanwhile(greeting) -> bool:
+    """The outcome of a call made before the guest was anonymised may come back after it. The
+    guest's row is locked first (as anonymising does before it touches the greetings, so the two
+    cannot deadlock) and read as committed: a guest anonymised meanwhile leaves no recipient or
+    words in the log."""
+    anonymised_at = (
+        Guest.objects.select_for_update().filter(pk=greeting.guest_id).values_list("anonymised_at", flat=True).first()
+    )
+    return anonymised_at is not None
 
 
 def _log(greeting, at, channel, recipient, outcome, detail):

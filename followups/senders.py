@@ -13,6 +13,7 @@ writes each message to the log, for development.
 """
 
 import logging
+import re
 
 from django.conf import settings
 from django.core.mail import EmailMessage
@@ -59,6 +60,17 @@ def mask_mobile(number: str) -> str:
     """A mobile number as a log may show it: the last four digits, the rest starred."""
     digits = "".join(ch for ch in number or "" if ch.isdigit())
     return "*" * max(len(digits) - 4, 0) + digits[-4:]
+
+
+_LONG_NUMBER = re.compile(r"\+?\d[\d -]{5,}\d")
+_MAILBOX = re.compile(r"[\w.+-]+@")
+
+
+def log_safe(text: str) -> str:
+    """A gateway's error as a log may carry it: numbers masked to their last four digits, no
+    mailbox names (gateways like to repeat the recipient in their errors)."""
+    text = _LONG_NUMBER.sub(lambda match: mask_mobile(match.group()), str(text))
+    return _MAILBOX.sub("***@", text)
 
 
 def sms_sender() -> Sender:

@@ -110,7 +110,10 @@ def followups_forget_guest(*, guest: Guest) -> None:
     ids = list(followups.values_list("pk", flat=True))
     FollowUp.history.filter(Q(id__in=ids) | Q(guest_id__in=guest_ids_forgotten_with(guest))).delete()
     greetings = Greeting.objects.filter(guest=guest)
-    greetings.filter(status=Greeting.Status.PENDING).update(status=Greeting.Status.CANCELLED)
+    # An 'unknown' one too: a manager must not send it again to a guest who is forgotten.
+    greetings.filter(status__in=[Greeting.Status.PENDING, Greeting.Status.UNKNOWN]).update(
+        status=Greeting.Status.CANCELLED
+    )
     attempts = GreetingAttempt.objects.filter(greeting__in=greetings)
     admin_log_forget(GreetingAttempt, attempts.values_list("pk", flat=True))
     attempts.update(recipient="", detail="")

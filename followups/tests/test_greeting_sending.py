@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db import connection
 from django.test import override_settings
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from crm.tests.workers import new_queue, require_services, start_worker, stop
 from followups.greetings import greetings_send_due
@@ -160,8 +160,10 @@ def test_a_manager_queues_an_unknown_greeting_again_and_the_next_run_sends_it_on
 def test_a_greeting_settled_already_cannot_be_settled_again(client_for, manager, unknown):
     client = client_for(manager)
     client.post(reverse("followups:greetings"), {"greeting": unknown.pk, "action": "sent"}, follow=True)
-    with translation.override("en"):
-        response = client.post(reverse("followups:greetings"), {"greeting": unknown.pk, "action": "again"}, follow=True)
+    response = client.post(
+        reverse("followups:greetings"), {"greeting": unknown.pk, "action": "again"}, follow=True,
+        HTTP_ACCEPT_LANGUAGE="en",
+    )  # fmt: skip
     assert [str(message) for message in response.context["messages"]] == [
         "This greeting's outcome is no longer unknown: it was settled already."
     ]
@@ -172,8 +174,7 @@ def test_a_greeting_settled_already_cannot_be_settled_again(client_for, manager,
 @pytest.mark.django_db
 @pytest.mark.parametrize("data", [{"greeting": "x", "action": "sent"}, {"greeting": "1", "action": "drop"}, {}])
 def test_a_decision_the_page_cannot_read_is_refused_with_a_message(client_for, manager, unknown, data):
-    with translation.override("en"):
-        response = client_for(manager).post(reverse("followups:greetings"), data, follow=True)
+    response = client_for(manager).post(reverse("followups:greetings"), data, follow=True, HTTP_ACCEPT_LANGUAGE="en")
     assert [str(message) for message in response.context["messages"]] == [
         "Choose a greeting, then whether it went out or should be sent again."
     ]
