@@ -14,7 +14,7 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from ..models import CardTransfer
@@ -32,16 +32,18 @@ def card_uploads_forget(*, guest) -> int:
     now = timezone.now()
     imports = CardTransfer.objects.filter(kind=CardTransfer.Kind.IMPORT)
     being_read = Q(status__in=BEING_READ, at__gt=now - WORKER_GONE_AFTER)
-    discarded = imports.filter(
+    discard = imports.filter(
         Q(status__in=WAITING) | Q(status__in=BEING_READ, at__lte=now - WORKER_GONE_AFTER)
         | Q(status=S.FAILED, data__isnull=False)  # a failed import keeps its file for a retry
-    ).update(
-        status=S.FAILED,
-        finished_at=now,
-        data=None,
-        file_name="",
-        result={"error": _("Discarded because a guest was anonymised; upload the file again.")},
     )  # fmt: skip
+    discarded = 0
+    # Whoever sent the file reads why in the language they sent it in, as with every other outcome.
+    for language in discard.values_list("language", flat=True).distinct().order_by():
+        with translation.override(language or None):
+            message = _("Discarded because a guest was anonymised; upload the file again.")
+        discarded += discard.filter(language=language).update(
+            status=S.FAILED, finished_at=now, data=None, file_name="", result={"error": message}
+        )
     if imports.filter(being_read).exists():
         raise ValidationError(
             _("A card file is being checked or imported right now; anonymise the guest once it has finished.")

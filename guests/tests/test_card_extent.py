@@ -152,6 +152,7 @@ def test_the_refusal_is_in_the_users_language(client_for, admin_user, django_cap
 
 
 @override_settings(KESHI_IMPORT_MAX_COLUMNS=3)
+@translation.override("en")
 def test_the_column_limit_is_a_setting_and_the_last_allowed_column_passes():
     inspect(workbook_with(sheet(b'<row r="1">' + text(b"C1") + b"</row>")))
     with pytest.raises(Refused, match=r"reaches A1:D1: it goes across to column D, .* at most 3 columns \(A to C\)"):
@@ -159,6 +160,7 @@ def test_the_column_limit_is_a_setting_and_the_last_allowed_column_passes():
 
 
 @override_settings(KESHI_IMPORT_MAX_ROWS=3)
+@translation.override("en")
 def test_the_row_limit_counts_the_header_row_and_the_guests_below_it():
     inspect(workbook_with(sheet(b'<row r="4">' + text(b"A4") + b"</row>")))
     for cells in (b'<row r="5">' + text(b"A5") + b"</row>", b'<row r="1">' + text(b"A5") + b"</row>",

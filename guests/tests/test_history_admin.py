@@ -47,7 +47,9 @@ def test_reverting_a_merged_away_guest_is_refused_with_a_message_and_brings_noth
     client = client_for(admin_user)
     record = Guest.history.filter(id=merged["other_id"]).earliest("history_date")
     with translation.override("en"):
-        response = client.post(history_form(merged["other_id"], record), old_values(record), follow=True)
+        response = client.post(
+            history_form(merged["other_id"], record), old_values(record), follow=True, HTTP_ACCEPT_LANGUAGE="en"
+        )
     assert response.status_code == 200
     assert response.redirect_chain[-1][0] == reverse("admin:guests_guest_history", args=[merged["other_id"]])
     assert message_texts(response) == [
@@ -69,7 +71,9 @@ def test_reverting_the_kept_guest_to_before_the_merge_is_refused_and_keeps_what_
 ):
     record = merged["keep_before"]
     with translation.override("en"):
-        response = client_for(admin_user).post(history_form(merged["keep"].pk, record), old_values(record), follow=True)
+        response = client_for(admin_user).post(
+            history_form(merged["keep"].pk, record), old_values(record), follow=True, HTTP_ACCEPT_LANGUAGE="en"
+        )
     assert message_texts(response) == [
         "The history is read-only: change the guest in its form, where each change is checked."
     ]
@@ -81,7 +85,9 @@ def test_reverting_an_anonymised_guest_is_refused_and_brings_no_personal_data_ba
     record = guest.history.latest("history_date")
     guest_anonymise(guest=guest, actor=admin_user, reason="guest_request")
     with translation.override("en"):
-        response = client_for(admin_user).post(history_form(guest.pk, record), old_values(record), follow=True)
+        response = client_for(admin_user).post(
+            history_form(guest.pk, record), old_values(record), follow=True, HTTP_ACCEPT_LANGUAGE="en"
+        )
     assert message_texts(response) == ["This guest is anonymised: an old version cannot be brought back."]
     guest.refresh_from_db()
     assert guest.is_anonymised and (guest.name, guest.mobile) == ("", "")
@@ -92,7 +98,9 @@ def test_a_revert_posted_by_hand_changes_nothing_on_a_live_guest(client_for, adm
     record = guest.history.latest("history_date")
     guest_update(guest=guest, actor=admin_user, fields={"greeting_consent": False, "mobile": "13900000005"})
     with translation.override("en"):
-        response = client_for(admin_user).post(history_form(guest.pk, record), old_values(record), follow=True)
+        response = client_for(admin_user).post(
+            history_form(guest.pk, record), old_values(record), follow=True, HTTP_ACCEPT_LANGUAGE="en"
+        )
     # Before, the admin said "changed successfully" and applied only what differed from the old version.
     assert message_texts(response) == [
         "The history is read-only: change the guest in its form, where each change is checked."

@@ -124,7 +124,9 @@ def test_a_download_with_filters_that_are_not_valid_is_refused_with_a_message_an
     from staff.models import AuditEvent
 
     client = client_for(manager)
-    response = client.get(reverse("reports:developed"), {"date_to": "9999-12-31", "format": "xlsx"})
+    response = client.get(
+        reverse("reports:developed"), {"date_to": "9999-12-31", "format": "xlsx"}, HTTP_ACCEPT_LANGUAGE="en"
+    )
     assert response.status_code == 302 and "format" not in response.url and "date_to=9999-12-31" in response.url
     page = client.get(response.url, HTTP_ACCEPT_LANGUAGE="en")
     assert "Some filters are not valid: correct them, then download again." in page.content.decode()

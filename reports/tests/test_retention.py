@@ -7,7 +7,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from guests.models import Guest
 from guests.tests.factories import GuestFactory
@@ -126,9 +126,10 @@ def test_the_review_page_counts_filters_and_approves_the_proposals(client_for, m
 def test_a_retention_shorter_than_two_years_is_refused_with_a_clear_message(years):
     settings = ReviewSettings.current()
     settings.retention_years = years
-    with pytest.raises(ValidationError) as error:
-        settings.full_clean()
-    assert "at least two years" in " ".join(error.value.message_dict["retention_years"])
+    with translation.override("en"):
+        with pytest.raises(ValidationError) as error:
+            settings.full_clean()
+        assert "at least two years" in " ".join(error.value.message_dict["retention_years"])
     with pytest.raises(IntegrityError), transaction.atomic():
         ReviewSettings.objects.filter(pk=settings.pk).update(retention_years=years)
 
