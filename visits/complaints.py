@@ -14,6 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from guests.models import Guest
+
 from .models import Complaint, ComplaintEvent
 from .services import full_clean_with
 
@@ -55,6 +57,9 @@ FIELDS_SET_BY_STEP = ("department", "assignee", "cause", "remedy", "guest_reacti
 def complaint_record(*, actor, guest, fields: dict) -> Complaint:
     """Note a complaint as the guest says it; the first answer is due within 24 hours."""
     with transaction.atomic():
+        # The guest as stored now, locked until commit: an anonymisation under way finishes first
+        # and the complaint is refused, rather than written about a guest being forgotten.
+        guest = Guest.objects.select_for_update().get(pk=guest.pk)
         complaint = Complaint(guest=guest, received_by=actor, **fields)
         complaint.received_at = complaint.received_at or timezone.now()
         complaint.due_at = complaint.received_at + FIRST_ANSWER_WITHIN

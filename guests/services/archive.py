@@ -8,6 +8,7 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from followups.services import greetings_cancel_for_guest
 from staff.models import AuditEvent
 
 from ..forgetting import guest_forget_everywhere
@@ -157,6 +158,9 @@ def _apply_changes(guest: Guest, actor, fields: dict) -> set[str]:
         setattr(guest, name, value)
     _refresh_search_keys(guest)
     _record_consent(guest, actor, was_consenting)
+    if was_consenting and not guest.greeting_consent:
+        # Unticked on the form or in an imported card: as final as the profile's withdrawal.
+        greetings_cancel_for_guest(guest=guest)
     return changed
 
 

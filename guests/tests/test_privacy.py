@@ -131,3 +131,15 @@ def test_two_withdrawals_at_the_same_moment_record_one(front_desk, waiter):
     assert sorted(outcomes) == ["refused", "withdrawn"]
     assert AuditEvent.objects.filter(action=AuditEvent.Action.CONSENT_WITHDRAWN).count() == 1
     assert guest.history.filter(greeting_consent=False).count() == 1
+
+
+def test_unticking_consent_on_the_edit_form_cancels_the_pending_greetings_too(front_desk):
+    from guests.services import guest_update
+
+    guest = consenting_guest()
+    pending = greeting(guest, "birthday:2026-12-03")
+    guest_update(guest=guest, actor=front_desk, fields={"greeting_consent": False})
+    pending.refresh_from_db()
+    assert pending.status == Greeting.Status.CANCELLED
+    guest.refresh_from_db()
+    assert guest.consent_recorded_by == front_desk and guest.consent_recorded_at is not None

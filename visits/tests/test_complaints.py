@@ -197,3 +197,14 @@ def test_the_complaint_form_ties_the_complaint_to_one_of_the_guests_visits(clien
     assert response.status_code == 302
     complaint = Complaint.objects.get()
     assert (complaint.visit, complaint.outlet_id) == (dinner, dinner.outlet_id)
+
+
+def test_a_complaint_from_a_page_opened_before_the_guest_was_anonymised_is_refused(waiter, manager):
+    from guests.services import AnonymiseReason, guest_anonymise
+
+    guest = GuestFactory()
+    opened = type(guest).objects.get(pk=guest.pk)  # the page's copy, read before the anonymisation
+    guest_anonymise(guest=guest, actor=manager, reason=AnonymiseReason.GUEST_REQUEST)
+    with pytest.raises(ValidationError):
+        complaint_record(actor=waiter, guest=opened, fields={"category": "food", "description": "菜凉了"})
+    assert not Complaint.objects.exists()
