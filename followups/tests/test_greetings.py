@@ -58,10 +58,20 @@ def test_no_consent_no_message():
     assert greetings_prepare() == 0
 
 
-def test_withdrawing_consent_stops_the_next_run(recording, manager):
+def test_withdrawing_consent_cancels_the_prepared_greeting_at_once(recording, manager):
     guest = birthday_today()
     assert greetings_prepare() == 1
     guest_update(guest=guest, actor=manager, fields={"greeting_consent": False})
+    assert Greeting.objects.get().status == "cancelled"
+    assert greetings_send_due()["sent"] == 0
+    assert recording == []
+
+
+def test_consent_found_withdrawn_at_send_time_stops_the_next_run(recording):
+    """The last line of defence: whatever path cleared the consent, the send checks it again."""
+    guest = birthday_today()
+    assert greetings_prepare() == 1
+    type(guest).objects.filter(pk=guest.pk).update(greeting_consent=False)
     assert greetings_send_due()["cancelled"] == 1
     assert recording == []
     assert Greeting.objects.get().status == "cancelled"
