@@ -130,6 +130,14 @@ def bare_parse_calamine(data):
     return rows, time.perf_counter() - started
 
 
+def safety_scan(data):
+    from guests.cards.safety import inspect
+
+    started = time.perf_counter()
+    inspect(data)
+    return None, time.perf_counter() - started
+
+
 def plan_unchanged(data):
     from guests.cards.importer import plan_import
 
@@ -146,13 +154,16 @@ def import_all(data):
 
     from guests.cards.importer import plan_import
     from guests.cards.services import _apply
+    from guests.models import CardTransfer
 
     started = time.perf_counter()
     plan = plan_import(data, actor=None)
     checked = time.perf_counter() - started
     with transaction.atomic():
         if not plan.problems:
-            _apply(plan, actor=None, reason="bench", transfer_id=0)
+            # The write marks its transfer done in the same transaction; it is rolled back with the rest.
+            transfer = CardTransfer.objects.create(kind=CardTransfer.Kind.IMPORT, status=CardTransfer.Status.IMPORTING)
+            _apply(plan, actor=None, reason="bench", transfer=transfer)
         transaction.set_rollback(True)
     kinds = {kind: plan.count(kind) for kind in ("unchanged", "update", "create")}
     return kinds, len(plan.problems), checked, time.perf_counter() - started
@@ -268,12 +279,14 @@ def measure_import(args, log) -> bool:
     same = out.getvalue()
     new, changed = edited_copy(args.import_rows, "new"), edited_copy(args.import_rows, "taste")
     connections.close_all()
-    openpyxl_s, calamine_s, plans, plan_rss = [], [], [], 0.0
+    openpyxl_s, calamine_s, scans, plans, plan_rss = [], [], [], [], 0.0
     for _ in range(args.repeat):  # alternated, so a busy moment on the machine slows the parse and the import alike
         (rows_o, seconds), _rss = in_child(bare_parse_openpyxl, same)
         openpyxl_s.append(seconds)
         (rows_c, seconds), _rss = in_child(bare_parse_calamine, same)
         calamine_s.append(seconds)
+        (_none, seconds), _rss = in_child(safety_scan, same)
+        scans.append(seconds)
         (kinds, problems, seconds), rss = in_child(plan_unchanged, same)
         plans, plan_rss = plans + [seconds], max(plan_rss, rss)
     bare = min(statistics.median(openpyxl_s), statistics.median(calamine_s))
@@ -282,6 +295,7 @@ def measure_import(args, log) -> bool:
     log(f"bare parse python-calamine    {_times(calamine_s)}  ({rows_c:,} rows incl. header)")
     log(f"  {faster} is the faster safe reader, and the baseline: "
         f"openpyxl / calamine = {statistics.median(openpyxl_s) / statistics.median(calamine_s):.1f}x")  # fmt: skip
+    log(f"safety scan alone (extent, formulas, XML declarations) {_times(scans)}")
     log(f"import of the exported file (all unchanged) {_times(plans)}  peak RSS {plan_rss:.0f} MB  {kinds} "
         f"problems={problems}")  # fmt: skip
     ok &= _target(log, "unchanged import / bare parse", statistics.median(plans) / bare, IMPORT_RATIO, "x")
