@@ -224,6 +224,22 @@ def exporter(field: Field, lang: str, tz, blank=None, columns: tuple[str, ...] |
     return lambda r: r[i] or blank
 
 
+def choice_list(field: Field, model=Guest, lang: str | None = None) -> list[str]:
+    """What a person may pick for a field with a fixed set of values, as the export writes them
+    (the blank card offers them as a drop-down); [] for a free field."""
+    lang = lang or export_language()
+    if field.kind == "bool":
+        return [YES[lang], NO[lang]]
+    if field.kind == "gender":
+        return list(GENDER[lang].values())
+    if field.kind == "tier":
+        return list(Guest.Tier.values)
+    if field.kind == "choice":
+        with translation.override("en" if lang == "en" else "zh-hans"):
+            return [str(label) for value, label in model._meta.get_field(field.key).flatchoices if value]
+    return []
+
+
 def _local_date(value, tz):
     if value is None:
         return None

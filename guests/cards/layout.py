@@ -9,8 +9,10 @@ import math
 
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils.cell import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
+from ..models import RelatedPerson
 from . import fields as F
 from .cells import put
 
@@ -96,8 +98,23 @@ def _label(ws, row, col, field: F.Field) -> None:
     _box(ws, row, col, col + 1, fill=LABEL_FILL)
 
 
+def _drop_down(ws: Worksheet, cell, choices: list[str]) -> None:
+    """A list to pick from (Excel, WPS and LibreOffice show it as a drop-down). Only a warning on
+    other text: the import also reads the other language's labels and the stored codes. Excel's
+    inline list is comma-separated and at most 255 characters; a list that cannot be written so
+    is left out, and the import still explains the choices."""
+    text = ",".join(choices)
+    if not choices or any("," in choice or '"' in choice for choice in choices) or len(text) > 255:
+        return
+    validation = DataValidation(type="list", formula1=f'"{text}"', allow_blank=True, errorStyle="warning")
+    validation.error = ", ".join(choices)
+    ws.add_data_validation(validation)
+    validation.add(cell)
+
+
 def _value(ws, row, first, last, field: F.Field, value) -> int:
     cell = put(ws.cell(row=row, column=first), value, kind=field.kind)
+    _drop_down(ws, cell, F.choice_list(field))
     cell.font, cell.alignment = VALUE_FONT, WRAP
     _span(ws, row, first, last)
     _box(ws, row, first, last)
@@ -163,6 +180,8 @@ def _table(ws, row, title: F.Field, columns, starts, rows, blank_rows=0) -> int:
         lines = 1
         for (first, last), column, value in zip(spans, columns, values, strict=True):
             cell = put(ws.cell(row=row, column=first), value, kind=column.kind)
+            if column is F.PEOPLE_COLUMNS[1]:
+                _drop_down(ws, cell, F.choice_list(column, model=RelatedPerson))
             cell.font, cell.alignment = VALUE_FONT, WRAP
             _span(ws, row, first, last)
             _box(ws, row, first, last)
