@@ -1,0 +1,36 @@
+"""`.env.example` lists every variable the settings read, so IT never has to read the code to find one."""
+
+import re
+from pathlib import Path
+
+from django.conf import settings
+
+ROOT = Path(settings.BASE_DIR)
+READ = re.compile(r"""\benv(?:\.\w+)?\(\s*["']([A-Z][A-Z0-9_]*)["']""")
+LISTED = re.compile(r"^#?\s*([A-Z][A-Z0-9_]*)=", re.MULTILINE)
+
+
+def variables_read_by_settings() -> set[str]:
+    found = set()
+    for path in (ROOT / "crm" / "settings").glob("*.py"):
+        found |= set(READ.findall(path.read_text(encoding="utf-8")))
+    return found
+
+
+def test_the_settings_read_variables_this_test_can_see():
+    # Guards the pattern itself: if the settings stop reading through env(...), the next test means nothing.
+    assert {"DATABASE_URL", "DJANGO_SECRET_KEY", "CELERY_BROKER_URL"} <= variables_read_by_settings()
+
+
+def test_every_variable_the_settings_read_is_in_the_env_example_with_a_comment():
+    text = (ROOT / ".env.example").read_text(encoding="utf-8")
+    listed = set(LISTED.findall(text))
+    assert sorted(variables_read_by_settings() - listed) == []
+    # Every variable follows a comment, directly or under the variables its comment introduces.
+    lines = text.splitlines()
+    for index, line in enumerate(lines):
+        if LISTED.match(line) and not line.startswith("#"):
+            above = index - 1
+            while above >= 0 and LISTED.match(lines[above]) and not lines[above].startswith("#"):
+                above -= 1
+            assert above >= 0 and lines[above].startswith("#"), line
