@@ -5,7 +5,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from . import roles
-from .models import AuditEvent, Outlet, User
+from .models import AuditEvent, Outlet, Room, User
 
 # What only a superuser grants. An admin who is not one manages the other roles' accounts:
 # without this, one crafted form made them a superuser.
@@ -81,9 +81,25 @@ class UserAdmin(BaseUserAdmin):
         return obj is None or may_change_account(request.user, obj)
 
 
+class RoomInline(admin.TabularInline):
+    model = Room
+    extra = 1
+    fields = ("name", "is_private", "seats", "is_active")
+
+
 @admin.register(Outlet)
 class OutletAdmin(admin.ModelAdmin):
     list_display = ("name", "kind", "is_active")
+    inlines = [RoomInline]
+
+
+@admin.register(Room)
+class RoomAdmin(admin.ModelAdmin):
+    """Private rooms and tables, where visits are seated (and, with bookings, booked)."""
+
+    list_display = ("name", "outlet", "is_private", "seats", "is_active")
+    list_filter = ("outlet", "is_private", "is_active")
+    search_fields = ("name",)
 
 
 @admin.register(AuditEvent)

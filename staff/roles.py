@@ -90,6 +90,7 @@ _ADMIN = (_MANAGER - MANAGER_ONLY) | {
     "followups.change_holiday",
     "followups.delete_holiday",
     "followups.view_messagetemplate",
+    "followups.add_messagetemplate",
     "followups.change_messagetemplate",
     "followups.view_greetingattempt",
     "django_celery_beat.view_periodictask",
