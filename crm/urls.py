@@ -5,6 +5,8 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import set_language
 
+from . import health
+
 admin.site.site_header = settings.ADMIN_SITE_HEADER
 admin.site.site_title = settings.ADMIN_SITE_HEADER
 
@@ -15,6 +17,7 @@ urlpatterns = [
     path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     # The login page has a language switcher, so switching must work before login.
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
+    path("health/", health.health, name="health"),
     path("admin/", admin.site.urls),
     path("", include("guests.urls")),
     path("", include("visits.urls")),

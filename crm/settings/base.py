@@ -246,3 +246,10 @@ LOGGING = {
 }
 
 ADMIN_SITE_HEADER = _("KeShi guest archive")
+
+# GET /health/ (crm.health): how long one process keeps its answer, how long it waits for a
+# Celery worker's pong, and after how long without a schedule started the beat counts as late
+# (the card sweep is started every 15 minutes).
+KESHI_HEALTH_CACHE_SECONDS = env.float("KESHI_HEALTH_CACHE_SECONDS", default=10)
+KESHI_HEALTH_WORKER_TIMEOUT = env.float("KESHI_HEALTH_WORKER_TIMEOUT", default=0.5)
+KESHI_HEALTH_BEAT_LATE_AFTER = env.int("KESHI_HEALTH_BEAT_LATE_AFTER", default=45 * 60)

@@ -80,7 +80,7 @@ EXPECTED = {
 # Excel downloads of the reports: the same pages with ?format=xlsx, the same roles.
 DOWNLOADS = [name for name in EXPECTED if name.startswith("reports:") and name != "reports:index"]
 # Reached without logging in, on purpose.
-PUBLIC = {"login", "set_language"}
+PUBLIC = {"login", "set_language", "health"}
 
 
 def named_patterns(resolver=None, namespace=""):
