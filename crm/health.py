@@ -14,6 +14,7 @@ import threading
 import time
 
 import redis
+from celery import Celery
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.db import connection, transaction
@@ -49,17 +50,20 @@ def _redis(url: str) -> str:
 
 
 def _workers(broker: str) -> str:
-    from crm.celery import app
-
     if broker == NOT_USED:
         return NOT_USED  # tasks run in the request (local work)
     if broker != OK:
         return DOWN
+    # A Celery app of its own, so the ping never shares the web app's producer pools or its
+    # settings of the moment; created once a KESHI_HEALTH_CACHE_SECONDS at most.
+    probe = Celery("health", broker=settings.CELERY_BROKER_URL, set_as_current=False)
+    probe.conf.broker_connection_timeout = settings.KESHI_HEALTH_WORKER_TIMEOUT
     try:
-        with app.connection_for_write(settings.CELERY_BROKER_URL) as conn:
-            answers = app.control.ping(timeout=settings.KESHI_HEALTH_WORKER_TIMEOUT, connection=conn)
+        answers = probe.control.ping(timeout=settings.KESHI_HEALTH_WORKER_TIMEOUT)
     except Exception:  # kombu and redis raise many kinds; the answer is the same
         return DOWN
+    finally:
+        probe.close()
     return OK if answers else NONE
 
 
