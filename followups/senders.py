@@ -53,11 +53,12 @@ class LoggingSmsSender(Sender):
 
     def send(self, *, to, subject, body, idempotency_key):
         # A log is read by more people and kept longer than the archive: no number, no words.
-        logger.info("SMS to %s [%s]: %s characters", mask_mobile(to), idempotency_key, len(body))
+        logger.info("SMS to %s [%s]: %s characters", mobile_for_log(to), idempotency_key, len(body))
 
 
-def mask_mobile(number: str) -> str:
-    """A mobile number as a log may show it: the last four digits, the rest starred."""
+def mobile_for_log(number: str) -> str:
+    """A mobile number as a log may show it: the last four digits, the rest starred (the pages'
+    mask, guests.rendering.mask_mobile, also keeps the first three, which a log does not need)."""
     digits = "".join(ch for ch in number or "" if ch.isdigit())
     return "*" * max(len(digits) - 4, 0) + digits[-4:]
 
@@ -69,7 +70,7 @@ _MAILBOX = re.compile(r"[\w.+-]+@")
 def log_safe(text: str) -> str:
     """A gateway's error as a log may carry it: numbers masked to their last four digits, no
     mailbox names (gateways like to repeat the recipient in their errors)."""
-    text = _LONG_NUMBER.sub(lambda match: mask_mobile(match.group()), str(text))
+    text = _LONG_NUMBER.sub(lambda match: mobile_for_log(match.group()), str(text))
     return _MAILBOX.sub("***@", text)
 
 

@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from followups.greetings import greetings_prepare, greetings_send_due
 from followups.models import FollowUp
-from followups.senders import LoggingSmsSender, mask_mobile
+from followups.senders import LoggingSmsSender, mobile_for_log
 from followups.services import followups_forget_guest
 from followups.tests.factories import followup
 from guests.services import guest_merge
@@ -23,7 +23,7 @@ def test_an_sms_log_line_shows_the_last_four_digits_and_no_message_text(caplog):
 
 
 def test_a_masked_number_keeps_only_its_last_four_digits():
-    assert (mask_mobile("+8613912345678"), mask_mobile("139"), mask_mobile("")) == ("*********5678", "139", "")
+    assert (mobile_for_log("+8613912345678"), mobile_for_log("139"), mobile_for_log("")) == ("*********5678", "139", "")
 
 
 @override_settings(KESHI_SMS_SENDER="followups.senders.LoggingSmsSender")

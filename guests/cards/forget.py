@@ -42,7 +42,7 @@ def card_uploads_forget(*, guest) -> int:
         with translation.override(language or None):
             message = _("Discarded because a guest was anonymised; upload the file again.")
         discarded += discard.filter(language=language).update(
-            status=S.FAILED, finished_at=now, data=None, file_name="", result={"error": message}
+            status=S.FAILED, status_at=now, finished_at=now, data=None, file_name="", result={"error": message}
         )
     if imports.filter(being_read).exists():
         raise ValidationError(
