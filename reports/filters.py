@@ -193,7 +193,7 @@ class DevelopedFilter(DateRangeMixin, ReportFilter):
 
     date_from = _date_filter(_("Created from"), "filter_date_from")
     date_to = _date_filter(_("Created to"), "filter_date_to")
-    created_by = django_filters.ModelChoiceFilter(label=_("Staff member"), queryset=_staff())
+    owner = django_filters.ModelChoiceFilter(label=_("Owner"), queryset=_staff())
 
     @classmethod
     def defaults(cls):

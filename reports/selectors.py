@@ -24,6 +24,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, ExtractIsoWeekDay, ExtractMonth, ExtractYear, TruncMonth
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from followups.dates import birthday_keys, days_between
 from followups.models import FollowUp
@@ -222,54 +223,55 @@ def birthday_rows(*, guests: QuerySet[Guest], start: datetime.date, end: datetim
 
 
 def developed_by_staff(*, guests: QuerySet[Guest]) -> list[dict]:
-    """Per staff member who created them: new guests, those who came at least once, and those
-    developed — with visits in two consecutive calendar months after the month of their first.
+    """Per owner — the member of staff who developed the guest, not whoever typed the record —
+    the new guests, those who came at least once, and those developed: spending in two
+    consecutive calendar months, the first visit's month included ("经过开发连续二个月消费").
+    Guests nobody owns yet are counted on a row of their own, so the totals add up.
 
-    Set-based: the distinct (guest, month) pairs of the guests' visits, joined to themselves
-    on month + 1; the month is counted in the hotel's time zone.
+    Set-based: the distinct (guest, month) pairs of the guests' visits (with spend, any visit for
+    "came"), joined to themselves on month + 1; the month is counted in the hotel's time zone.
     """
-    created = guests.filter(created_by__isnull=False).order_by()
+    new_guests = guests.order_by()
     months = (
-        Visit.objects.filter(guest__in=created.values("pk"))
+        Visit.objects.filter(guest__in=new_guests.values("pk"))
         .order_by()
         .annotate(m=ExtractYear("visited_at") * 12 + ExtractMonth("visited_at"))
-        .values("guest_id", "m")
-        .distinct()
+        .values("guest_id", "m", "spend")
     )
     months_sql, months_params = months.query.sql_with_params()
-    guests_sql, guests_params = created.values("pk", "created_by_id").query.sql_with_params()
+    guests_sql, guests_params = new_guests.values("pk", "owner_id").query.sql_with_params()
     sql = f"""
-        WITH gm (guest_id, m) AS ({months_sql}),
-        first_month AS (SELECT guest_id, MIN(m) AS m FROM gm GROUP BY guest_id),
+        WITH v (guest_id, m, spend) AS ({months_sql}),
+        came AS (SELECT DISTINCT guest_id FROM v),
+        spent AS (SELECT DISTINCT guest_id, m FROM v WHERE spend > 0),
         developed AS (
-            SELECT DISTINCT a.guest_id FROM gm a
-            JOIN gm b ON b.guest_id = a.guest_id AND b.m = a.m + 1
-            JOIN first_month f ON f.guest_id = a.guest_id
-            WHERE a.m > f.m
+            SELECT DISTINCT a.guest_id FROM spent a JOIN spent b ON b.guest_id = a.guest_id AND b.m = a.m + 1
         ),
-        created (id, created_by_id) AS ({guests_sql})
-        SELECT c.created_by_id, COUNT(*), COUNT(f.guest_id), COUNT(d.guest_id)
-        FROM created c
-        LEFT JOIN first_month f ON f.guest_id = c.id
-        LEFT JOIN developed d ON d.guest_id = c.id
-        GROUP BY c.created_by_id
+        owned (id, owner_id) AS ({guests_sql})
+        SELECT o.owner_id, COUNT(*), COUNT(c.guest_id), COUNT(d.guest_id)
+        FROM owned o
+        LEFT JOIN came c ON c.guest_id = o.id
+        LEFT JOIN developed d ON d.guest_id = o.id
+        GROUP BY o.owner_id
     """
     with connection.cursor() as cursor:
         cursor.execute(sql, (*months_params, *guests_params))
         counts = cursor.fetchall()
-    staff = {user.pk: str(user) for user in User.objects.filter(pk__in=[row[0] for row in counts])}
+    staff = {user.pk: str(user) for user in User.objects.filter(pk__in=[row[0] for row in counts if row[0]])}
+    no_owner = str(_("No owner"))
     rows = [
         {
-            "staff_id": staff_id,
-            "staff": staff.get(staff_id, ""),
+            "staff_id": owner_id,
+            "staff": staff.get(owner_id, "") if owner_id else no_owner,
             "created": created_count,
             "visited": visited,
             "developed": developed,
             "rate": Decimal(100 * developed / created_count).quantize(Decimal("0.1")) if created_count else None,
         }
-        for staff_id, created_count, visited, developed in counts
+        for owner_id, created_count, visited, developed in counts
     ]
-    return sorted(rows, key=lambda row: (-row["developed"], -row["created"], row["staff"]))
+    # Staff first, most developed first; the guests nobody owns yet last.
+    return sorted(rows, key=lambda row: (row["staff_id"] is None, -row["developed"], -row["created"], row["staff"]))
 
 
 def complaint_summary(*, complaints: QuerySet[Complaint]) -> list[dict]:

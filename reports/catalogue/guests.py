@@ -161,12 +161,12 @@ class DevelopedReport(Report):
     slug = "developed"
     title = gettext_lazy("New guests developed")
     summary = gettext_lazy(
-        "Guests each staff member created, and how many were developed: visits in two consecutive "
-        "months after the month of their first visit."
+        "New guests by the member of staff who owns them, and how many were developed: spending in two "
+        "consecutive calendar months, the month of the first visit included."
     )
     filterset_class = filters.DevelopedFilter
     columns = [
-        Column("staff", gettext_lazy("Staff member")),
+        Column("staff", gettext_lazy("Owner")),
         Column("created", gettext_lazy("New guests"), "int"),
         Column("visited", gettext_lazy("Came at least once"), "int"),
         Column("developed", gettext_lazy("Developed"), "int"),

@@ -363,42 +363,52 @@ def month_ago(months: int) -> datetime.datetime:
 
 @pytest.fixture
 def developed(manager, front_desk, waiter):
-    def guest(name, creator, months):
+    """Each guest's owner is the member of staff who developed them; whoever typed the record
+    gets no credit. Developed: spending in two consecutive calendar months, the first visit's
+    month included."""
+
+    def guest(name, creator, owner, months, spend="800.00"):
         created = GuestFactory(name=name, actor=creator)
+        Guest.objects.filter(pk=created.pk).update(owner=owner)
         for months_ago in months:
-            record_visit(created, waiter, at=month_ago(months_ago))
+            record_visit(created, waiter, at=month_ago(months_ago), spend=spend)
         return created
 
-    guest("两月连", manager, [5, 3, 2])  # back in two consecutive months after the first: developed
-    guest("首月连", manager, [4, 3])  # the second month follows the first visit's month only
-    guest("没来过", manager, [])
-    guest("前台的", front_desk, [4, 2, 1])
-    old = guest("去年的", manager, [6, 5, 4])
+    guest("两月连", manager, manager, [5, 3, 2])  # March + April after a first visit in January
+    guest("首月连", manager, manager, [4, 3])  # the first visit's month and the next: developed
+    guest("隔月来", manager, manager, [4, 2])  # two months, not consecutive
+    guest("没花钱", manager, manager, [3, 2], spend="0")  # came, spent nothing
+    guest("没来过", manager, manager, [])
+    guest("前台录", front_desk, manager, [2, 1])  # typed at the front desk, developed by the manager
+    guest("林开发", manager, front_desk, [4, 2, 1])
+    guest("无主的", front_desk, None, [2, 1])
+    old = guest("去年的", manager, manager, [6, 5, 4])
     Guest.objects.filter(pk=old.pk).update(created_at=timezone.now() - datetime.timedelta(days=500))
 
 
-def test_new_guests_developed_per_staff_member(client_for, manager, front_desk, developed):
-    response = client_for(manager).get(reverse("reports:developed"))
+def test_new_guests_developed_are_credited_to_their_owner(client_for, manager, front_desk, developed):
+    response = client_for(manager).get(reverse("reports:developed"), HTTP_ACCEPT_LANGUAGE="en")
     rows = {row["staff"]: row for row in response.context["rows"]}
-    assert (rows["王"]["created"], rows["王"]["visited"], rows["王"]["developed"]) == (3, 2, 1)
-    assert rows["王"]["rate"] == Decimal("33.3")
+    assert (rows["王"]["created"], rows["王"]["visited"], rows["王"]["developed"]) == (6, 5, 3)
+    assert rows["王"]["rate"] == Decimal("50.0")
     assert (rows["林"]["created"], rows["林"]["visited"], rows["林"]["developed"]) == (1, 1, 1)
-    assert response.context["chart"]["labels"] == ["王", "林"]
+    assert (rows["No owner"]["created"], rows["No owner"]["developed"]) == (1, 1)
+    assert response.context["chart"]["labels"] == ["王", "林", "No owner"]
 
 
-def test_developed_guests_filter_by_staff_and_creation_date(client_for, manager, front_desk, developed):
+def test_developed_guests_filter_by_owner_and_creation_date(client_for, manager, front_desk, developed):
     client = client_for(manager)
-    response = client.get(reverse("reports:developed"), {"created_by": front_desk.pk})
+    response = client.get(reverse("reports:developed"), {"owner": front_desk.pk})
     assert [row["staff"] for row in response.context["rows"]] == ["林"]
     long_ago = {"date_from": (timezone.localdate() - datetime.timedelta(days=600)).isoformat(), "date_to": ""}
     rows = {row["staff"]: row for row in client.get(reverse("reports:developed"), long_ago).context["rows"]}
-    assert (rows["王"]["created"], rows["王"]["developed"]) == (4, 2)
+    assert (rows["王"]["created"], rows["王"]["developed"]) == (7, 4)
 
 
 def test_the_developed_download_holds_exactly_the_filtered_rows(client_for, manager, front_desk, developed):
-    response = client_for(manager).get(reverse("reports:developed"), {"created_by": manager.pk, "format": "xlsx"})
+    response = client_for(manager).get(reverse("reports:developed"), {"owner": manager.pk, "format": "xlsx"})
     rows, _sheet = workbook_rows(response)
-    assert rows[1:] == [["王", 3, 2, 1, 33.3]]
+    assert rows[1:] == [["王", 6, 5, 3, 50]]
 
 
 # Complaints
