@@ -27,6 +27,7 @@ class FollowUp(models.Model):
         BIRTHDAY = "birthday", _("Birthday greeting")
         ANNIVERSARY = "anniversary", _("Anniversary greeting")
         COMPLAINT_ANSWER = "complaint_answer", _("Answer to a complaint")
+        SATISFACTION_CHECK = "satisfaction_check", _("Satisfaction check after a complaint")
         WIN_BACK = "win_back", _("Win-back visit or call")
         HOLIDAY = "holiday", _("Holiday greeting")
         CHECK_IN = "check_in", _("Check-in with a declining guest")
@@ -118,6 +119,9 @@ class RuleSettings(SettingsRow):
         _("days without a visit before an A/B guest is won back"), default=60
     )
     holiday_lead_days = models.PositiveSmallIntegerField(_("days ahead for holiday greetings"), default=3)
+    satisfaction_check_days = models.PositiveSmallIntegerField(
+        _("days after a complaint's remedy is carried out to check that the guest is satisfied"), default=3
+    )
     hotel_name = models.CharField(_("signature in greetings"), max_length=60, default="", blank=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 

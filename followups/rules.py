@@ -12,7 +12,7 @@ worker was down is covered by the next run.
 import datetime
 
 from django.db.models import CharField, DateField, DateTimeField, F, IntegerField, Max, Min, Value
-from django.db.models.functions import Cast, Concat, TruncDate
+from django.db.models.functions import Cast, Coalesce, Concat, TruncDate
 from django.utils import timezone
 
 from guests.models import Guest
@@ -161,6 +161,31 @@ def _complaint_answers(complaints) -> int:
     )
 
 
+def rule_satisfaction_checks(*, today: datetime.date, settings: RuleSettings, guest_ids=None) -> int:
+    """Remedy carried out and the guest told: N days later (default 3) the complaint's assignee checks
+    that the guest is satisfied (also made at once by the complaint service). Not once the guest's
+    reaction is on record."""
+    created = 0
+    for day in dates.days_between(today - datetime.timedelta(days=CATCH_UP_DAYS), today):
+        carried_out = _of(Complaint.objects, guest_ids).filter(
+            status=Complaint.Status.CARRIED_OUT,
+            guest__anonymised_at__isnull=True,
+            events__action="carry_out",
+            events__at__gte=_day_start(day),
+            events__at__lt=_day_start(day + datetime.timedelta(days=1)),
+        )
+        created += _insert(
+            carried_out,
+            guest=F("guest_id"),
+            owner=Coalesce(F("assignee_id"), F("guest__owner_id")),
+            kind=K.SATISFACTION_CHECK,
+            due_on=day + datetime.timedelta(days=settings.satisfaction_check_days),
+            channel=Channel.CALL,
+            occasion=Concat(Value("complaint:"), Cast("id", CharField()), Value(":satisfaction")),
+        )
+    return created
+
+
 def rule_win_back(*, today: datetime.date, settings: RuleSettings, guest_ids=None) -> int:
     """A or B guest not seen for N days (default 60): a visit or a call; once per silence."""
     silent_since = _day_start(today - datetime.timedelta(days=settings.win_back_days - 1))
@@ -199,6 +224,7 @@ RULES = {
     K.BIRTHDAY: rule_birthdays,
     K.ANNIVERSARY: rule_anniversaries,
     K.COMPLAINT_ANSWER: rule_complaints,
+    K.SATISFACTION_CHECK: rule_satisfaction_checks,
     K.WIN_BACK: rule_win_back,
     K.HOLIDAY: rule_holidays,
 }

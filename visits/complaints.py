@@ -80,7 +80,8 @@ def complaint_record(*, actor, guest, fields: dict) -> Complaint:
 
 
 def _apply_followup_rules(guest):
-    """The answer due within 24 hours becomes the owner's follow-up as soon as the complaint is saved."""
+    """The answer due within 24 hours, and the satisfaction check once the remedy is carried out,
+    become follow-ups as soon as the complaint is saved."""
     from crm.tasks import enqueue
     from followups.tasks import apply_rules_to_guest
 
@@ -128,4 +129,6 @@ def complaint_transition(*, actor, complaint: Complaint, action: str, data: dict
         complaint=complaint, action=action, from_status=before, to_status=step.target, actor=actor,
         note=data.get("note", ""),
     )  # fmt: skip
+    if step.target == S.CARRIED_OUT:
+        _apply_followup_rules(complaint.guest)  # the satisfaction check, owned by the assignee
     return complaint

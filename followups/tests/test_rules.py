@@ -10,7 +10,7 @@ from followups.models import FollowUp, RuleSettings
 from followups.rules import rules_run
 from guests.models import Guest
 from guests.tests.factories import GuestFactory
-from visits.complaints import complaint_record
+from visits.complaints import complaint_record, complaint_transition
 from visits.tests.factories import record_visit
 
 pytestmark = pytest.mark.django_db
@@ -114,6 +114,60 @@ def test_a_complaint_makes_its_answer_a_follow_up_due_within_24_hours(
     assert answer.owner == manager and answer.occasion == f"complaint:{complaint.pk}"
     assert answer.due_on == timezone.localdate(complaint.due_at)
     assert rules_run()[K.COMPLAINT_ANSWER] == 0
+
+
+def _carried_out(complaint, manager, assignee):
+    steps = [
+        ("accept", {}),
+        ("assign", {"department": "厨房", "assignee": assignee}),
+        ("propose", {"cause": "出菜慢", "remedy": "赠送甜品并致歉"}),
+        ("approve", {}),
+        ("carry_out", {"note": "已致电客人说明"}),
+    ]
+    for action, data in steps:
+        complaint = complaint_transition(actor=manager, complaint=complaint, action=action, data=data)
+    return complaint
+
+
+def test_once_the_remedy_is_carried_out_the_assignee_checks_a_few_days_later_that_the_guest_is_satisfied(
+    waiter, manager, front_desk, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        guest = GuestFactory(owner=manager)
+    with django_capture_on_commit_callbacks(execute=True):
+        complaint = complaint_record(actor=waiter, guest=guest, fields={"category": "food", "description": "汤凉了"})
+    with django_capture_on_commit_callbacks(execute=True):
+        approved = _carried_out(complaint, manager, front_desk)
+    [check] = made(K.SATISFACTION_CHECK)
+    assert (check.guest, check.owner, check.occasion) == (guest, front_desk, f"complaint:{approved.pk}:satisfaction")
+    assert check.due_on == today() + days(3) and check.channel == "call"
+    assert rules_run()[K.SATISFACTION_CHECK] == 0
+
+
+def test_no_satisfaction_check_before_the_remedy_is_carried_out(waiter, manager, front_desk):
+    complaint = complaint_record(actor=waiter, guest=GuestFactory(), fields={"category": "food", "description": "慢"})
+    for action, data in [("accept", {}), ("assign", {"department": "厨房", "assignee": front_desk}),
+                         ("propose", {"cause": "c", "remedy": "r"}), ("approve", {})]:  # fmt: skip
+        complaint_transition(actor=manager, complaint=complaint, action=action, data=data)
+    assert rules_run()[K.SATISFACTION_CHECK] == 0
+
+
+def test_the_daily_rule_catches_up_a_satisfaction_check_and_its_delay_is_an_admin_setting(waiter, manager, front_desk):
+    RuleSettings.objects.update_or_create(pk=1, defaults={"satisfaction_check_days": 5})
+    complaint = complaint_record(actor=waiter, guest=GuestFactory(), fields={"category": "food", "description": "咸"})
+    complaint = _carried_out(complaint, manager, front_desk)  # the worker was down: nothing ran on commit
+    complaint.events.filter(action="carry_out").update(at=timezone.now() - days(2))
+    assert made(K.SATISFACTION_CHECK) == []
+    assert rules_run()[K.SATISFACTION_CHECK] == 1
+    [check] = made(K.SATISFACTION_CHECK)
+    assert check.due_on == timezone.localdate(complaint.events.get(action="carry_out").at) + days(5)
+
+
+def test_a_reaction_already_recorded_needs_no_satisfaction_check(waiter, manager, front_desk):
+    complaint = complaint_record(actor=waiter, guest=GuestFactory(), fields={"category": "food", "description": "辣"})
+    complaint = _carried_out(complaint, manager, front_desk)
+    complaint_transition(actor=front_desk, complaint=complaint, action="reaction", data={"guest_reaction": "满意"})
+    assert rules_run()[K.SATISFACTION_CHECK] == 0
 
 
 def test_an_a_or_b_guest_silent_for_sixty_days_is_won_back_once_per_silence(waiter):
