@@ -1,6 +1,8 @@
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
+from staff.admin import SettingsRowAdmin
+
 from .greetings import greeting_confirm_sent, greeting_requeue
 from .models import FollowUp, Greeting, GreetingAttempt, Holiday, MessageTemplate, RuleSettings
 from .services import followup_complete
@@ -27,14 +29,16 @@ class FollowUpAdmin(admin.ModelAdmin):
 
 
 @admin.register(RuleSettings)
-class RuleSettingsAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "greeting_lead_days", "courtesy_call_days", "win_back_days", "holiday_lead_days"]
+class RuleSettingsAdmin(SettingsRowAdmin):
+    """The follow-up rules' numbers and the signature every greeting ends with."""
 
-    def has_add_permission(self, request):
-        return not RuleSettings.objects.exists()
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+    fieldsets = [
+        (_("Greetings"), {"fields": ["hotel_name"]}),
+        (
+            _("Follow-up rules"),
+            {"fields": ["greeting_lead_days", "courtesy_call_days", "win_back_days", "holiday_lead_days"]},
+        ),
+    ]
 
 
 @admin.register(Holiday)

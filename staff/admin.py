@@ -1,11 +1,15 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group, Permission
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q
+from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from . import roles
 from .models import AuditEvent, Outlet, Room, User
+from .services import user_staff_status_sync
 
 # What only a superuser grants. An admin who is not one manages the other roles' accounts:
 # without this, one crafted form made them a superuser.
@@ -79,6 +83,28 @@ class UserAdmin(BaseUserAdmin):
         if not super().has_change_permission(request, obj):
             return False
         return obj is None or may_change_account(request.user, obj)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        user_staff_status_sync(user=form.instance)  # the roles are saved only now
+
+
+class SettingsRowAdmin(admin.ModelAdmin):
+    """The one row of a SettingsRow model: its list opens the row itself, created with its defaults
+    on first use, so an admin edits it on a fresh database without a permission to add rows (and
+    nobody adds a second one or deletes it)."""
+
+    def changelist_view(self, request, extra_context=None):
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        opts = self.model._meta
+        return redirect(reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[self.model.current().pk]))
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 class RoomInline(admin.TabularInline):
