@@ -368,6 +368,10 @@ class CardTransfer(models.Model):
     progress_done = models.PositiveIntegerField(default=0, editable=False)
     progress_total = models.PositiveIntegerField(default=0, editable=False)
     result = models.JSONField(_("result"), default=dict, blank=True)
+    # How often the current job was handed to the queue, and when last: a message lost while the
+    # broker was down is sent again by the sweep, and a worker claims the job once however many arrive.
+    sends = models.PositiveIntegerField(_("times sent to the worker"), default=0, editable=False)
+    last_sent_at = models.DateTimeField(_("last sent to the worker"), null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-at", "-id"]
@@ -392,3 +396,8 @@ class CardTransfer(models.Model):
     def in_progress(self) -> bool:
         return self.status in (self.Status.QUEUED, self.Status.CHECKING, self.Status.IMPORT_QUEUED,
                                self.Status.IMPORTING)  # fmt: skip
+
+    @property
+    def waiting(self) -> bool:
+        """Sent to the queue, not yet taken by a worker."""
+        return self.status in (self.Status.QUEUED, self.Status.IMPORT_QUEUED)

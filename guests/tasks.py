@@ -40,8 +40,9 @@ def run_card_import(transfer_id: int) -> str | None:
 
 @shared_task(time_limit=600, soft_time_limit=540)
 def sweep_card_transfers() -> dict:
-    """Fail card imports a dead worker left half-way, expire checked files nobody confirmed, and drop
-    their bytes (cards.services.card_transfers_sweep); run every quarter of an hour by beat."""
+    """Send again card checks and imports no worker took, fail those a dead worker left half-way,
+    expire checked files nobody confirmed, and drop their bytes (cards.services.card_transfers_sweep);
+    run every quarter of an hour by beat."""
     from .cards.services import card_transfers_sweep
 
     return card_transfers_sweep()

@@ -23,4 +23,5 @@ urlpatterns = [
     path("cards/import/<int:pk>/", views.card_transfer, name="card_transfer"),
     path("cards/import/<int:pk>/progress/", views.card_transfer_progress, name="card_transfer_progress"),
     path("cards/import/<int:pk>/confirm/", views.card_transfer_confirm, name="card_transfer_confirm"),
+    path("cards/import/<int:pk>/retry/", views.card_transfer_retry, name="card_transfer_retry"),
 ]

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -20,6 +21,7 @@ from .cards.safety import Refused
 from .cards.services import (
     card_export,
     card_import_confirm,
+    card_import_retry,
     card_import_upload,
     card_template_export,
     cards_export,
@@ -250,7 +252,11 @@ def card_import(request):
 
 
 def _transfer(pk):
-    return get_object_or_404(CardTransfer.objects.defer("data"), pk=pk, kind=CardTransfer.Kind.IMPORT)
+    """The import without its file bytes, but knowing whether they are still stored (for a retry)."""
+    transfers = CardTransfer.objects.defer("data").annotate(
+        has_file=ExpressionWrapper(Q(data__isnull=False), output_field=BooleanField())
+    )
+    return get_object_or_404(transfers, pk=pk, kind=CardTransfer.Kind.IMPORT)
 
 
 @permission_required(IMPORT_ARCHIVE, raise_exception=True)
@@ -281,4 +287,18 @@ def card_transfer_confirm(request, pk):
         messages.success(request, _("The import has started."))
     else:
         messages.info(request, _("This file is not waiting to be imported."))
+    return redirect("guests:card_transfer", pk=transfer.pk)
+
+
+@permission_required(IMPORT_ARCHIVE, raise_exception=True)
+@require_POST
+def card_transfer_retry(request, pk):
+    """Send a waiting check or import to the worker again, or retry one a dead worker left failed."""
+    transfer = _transfer(pk)
+    try:
+        card_import_retry(actor=request.user, transfer=transfer)
+    except ValidationError as refused:
+        messages.error(request, refused.messages[0])
+    else:
+        messages.success(request, _("The file has been sent to the background worker again."))
     return redirect("guests:card_transfer", pk=transfer.pk)

@@ -9,9 +9,9 @@ import logging
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -88,10 +88,20 @@ def register_export(*, actor, out) -> int:
 # ---- import ------------------------------------------------------------------------
 
 
+def _task_for(status: str):
+    """The task that takes a transfer waiting in `status`."""
+    from ..tasks import check_card_import, run_card_import
+
+    return check_card_import if status == CardTransfer.Status.QUEUED else run_card_import
+
+
+def _sent(now: datetime.datetime) -> dict:
+    """The fields that count one more hand-over to the queue."""
+    return {"sends": F("sends") + 1, "last_sent_at": now}
+
+
 def card_import_upload(*, actor, upload) -> CardTransfer:
     """Keep the uploaded file on its log row and queue the check (the dry run)."""
-    from ..tasks import check_card_import
-
     _require(actor, IMPORT_ARCHIVE)
     maximum = limit("KESHI_IMPORT_MAX_BYTES")
     transfer = CardTransfer(
@@ -107,8 +117,9 @@ def card_import_upload(*, actor, upload) -> CardTransfer:
         transfer.save()
         return transfer
     transfer.data = b"".join(upload.chunks())
+    transfer.sends, transfer.last_sent_at = 1, transfer.status_at
     transfer.save()
-    enqueue(check_card_import, transfer.pk)
+    enqueue(_task_for(transfer.status), transfer.pk)
     return transfer
 
 
@@ -185,15 +196,50 @@ def card_import_check(*, transfer_id: int) -> CardTransfer | None:
 
 def card_import_confirm(*, actor, transfer: CardTransfer) -> bool:
     """The one click after the dry run; False when the transfer is not waiting for it."""
-    from ..tasks import run_card_import
-
     _require(actor, IMPORT_ARCHIVE)
+    now = timezone.now()
     if not CardTransfer.objects.filter(pk=transfer.pk, status=CardTransfer.Status.CHECKED).update(
-        status=CardTransfer.Status.IMPORT_QUEUED, status_at=timezone.now()
+        status=CardTransfer.Status.IMPORT_QUEUED, status_at=now, **_sent(now)
     ):
         return False
-    enqueue(run_card_import, transfer.pk)
+    enqueue(_task_for(CardTransfer.Status.IMPORT_QUEUED), transfer.pk)
     return True
+
+
+def _retry_refusal(status: str) -> str:
+    Status = CardTransfer.Status
+    if status in (Status.CHECKING, Status.IMPORTING):
+        return _("This file is being checked or imported right now: there is nothing to retry.")
+    return {
+        Status.DONE: _("This import is done: there is nothing to retry."),
+        Status.CHECKED: _("This file is checked and waits for you: import it with the button on this page."),
+        Status.REFUSED: _("This file has problems and was not kept: correct it and upload it again."),
+        Status.QUEUED: _("This file has just been sent to the background worker again."),
+        Status.IMPORT_QUEUED: _("This file has just been sent to the background worker again."),
+    }.get(status, _("The file is no longer stored: upload it again."))
+
+
+def card_import_retry(*, actor, transfer: CardTransfer) -> None:
+    """Hand a waiting transfer to the queue again, or queue the step a dead worker left failed once
+    more while its file is still stored (a failed import is checked again before it writes anything).
+    ValidationError with the reason when there is nothing to retry."""
+    _require(actor, IMPORT_ARCHIVE)
+    Status = CardTransfer.Status
+    now = timezone.now()
+    rows = CardTransfer.objects.filter(pk=transfer.pk, kind=CardTransfer.Kind.IMPORT)
+    step = {"check": Status.QUEUED, "import": Status.IMPORT_QUEUED}.get((transfer.result or {}).get("retry"))
+    if transfer.status in (Status.QUEUED, Status.IMPORT_QUEUED):
+        moved = rows.filter(status=transfer.status).update(**_sent(now))
+        step = transfer.status
+    elif transfer.status == Status.FAILED and step:
+        moved = rows.filter(status=Status.FAILED, data__isnull=False).update(
+            status=step, status_at=now, finished_at=None, result={}, progress_done=0, **_sent(now)
+        )
+    else:
+        moved = 0
+    if not moved:  # finished, running, or changed by a worker or the sweep since the page was read
+        raise ValidationError(_retry_refusal(rows.values_list("status", flat=True).first() or transfer.status))
+    enqueue(_task_for(step), transfer.pk)
 
 
 def card_import_run(*, transfer_id: int) -> CardTransfer | None:
@@ -288,8 +334,9 @@ def related_people_replace(*, guest: Guest, actor, people: list[dict]) -> None:
 
 # ---- the sweep ---------------------------------------------------------------------
 
-IN_PROGRESS = (CardTransfer.Status.QUEUED, CardTransfer.Status.CHECKING, CardTransfer.Status.IMPORT_QUEUED,
-               CardTransfer.Status.IMPORTING)  # fmt: skip
+WAITING = (CardTransfer.Status.QUEUED, CardTransfer.Status.IMPORT_QUEUED)
+RUNNING = (CardTransfer.Status.CHECKING, CardTransfer.Status.IMPORTING)
+IN_PROGRESS = WAITING + RUNNING
 FINISHED = (CardTransfer.Status.DONE, CardTransfer.Status.REFUSED, CardTransfer.Status.FAILED,
             CardTransfer.Status.EXPIRED)  # fmt: skip
 SWEEP_DEFAULTS = {
@@ -297,6 +344,9 @@ SWEEP_DEFAULTS = {
     # past it, no worker is still on the transfer.
     "KESHI_CARD_TRANSFER_STUCK_AFTER": 2 * 60 * 60,
     "KESHI_CARD_CHECKED_KEPT_FOR": 24 * 60 * 60,
+    # A worker takes a job within seconds; one still waiting after this was most likely sent while
+    # the broker was down, and is sent again (a worker claims it once, however many messages arrive).
+    "KESHI_JOB_RESEND_AFTER": 5 * 60,
 }
 
 
@@ -304,54 +354,81 @@ def _sweep_setting(name: str) -> datetime.timedelta:
     return datetime.timedelta(seconds=getattr(settings, name, SWEEP_DEFAULTS[name]))
 
 
+def _hours(delta: datetime.timedelta) -> int:
+    return round(delta.total_seconds() / 3600)
+
+
 def _swept_message(status: str, kept_for: datetime.timedelta) -> str:
     Status = CardTransfer.Status
     if status == Status.CHECKED:
         return _("This file was checked but not imported within %(hours)s hours, so it was deleted. Upload it again "
-                 "to import it.") % {"hours": round(kept_for.total_seconds() / 3600)}  # fmt: skip
+                 "to import it.") % {"hours": _hours(kept_for)}  # fmt: skip
     return {
         Status.QUEUED: _("The file waited too long to be checked (the background worker may be down). Nothing was "
                          "saved, and the file was deleted: upload it again."),
         Status.CHECKING: _("The check of this file did not finish (the background worker stopped). Nothing was "
-                           "saved, and the file was deleted: upload it again."),
+                           "saved. The file is kept for %(hours)s hours: press Retry to check it again."),
         Status.IMPORT_QUEUED: _("The import waited too long to start (the background worker may be down). Nothing "
                                 "was saved, and the file was deleted: upload it again."),
         Status.IMPORTING: _("The import did not finish (the background worker stopped) and nothing was saved. The "
-                            "file was deleted: upload it again."),
-    }[status]  # fmt: skip
+                            "file is kept for %(hours)s hours: press Retry to import it again."),
+    }[status] % {"hours": _hours(kept_for)}  # fmt: skip
 
 
 @transaction.atomic
 def card_transfers_sweep(*, now: datetime.datetime | None = None) -> dict[str, int]:
-    """Fail the imports stuck in one step past KESHI_CARD_TRANSFER_STUCK_AFTER (a worker died, or the
-    queue was down), expire the checked files nobody confirmed within KESHI_CARD_CHECKED_KEPT_FOR, and
-    drop the file bytes and the preview (guests' names) of both; a finished transfer keeps no bytes
-    either. Set-based, one update per status and language; safe to run twice, and against a worker
-    finishing at the same moment (each side moves a transfer only from the status it read)."""
+    """Nothing stuck, nothing kept too long; set-based, safe to run twice, and against a worker
+    finishing at the same moment (each side moves a transfer only from the status it read):
+
+    - a check or import a worker started and died on (past KESHI_CARD_TRANSFER_STUCK_AFTER) is
+      failed with a message; its file is kept KESHI_CARD_CHECKED_KEPT_FOR for a retry;
+    - a transfer waiting for a worker past KESHI_JOB_RESEND_AFTER since it was last sent is sent
+      again; one that waited KESHI_CARD_CHECKED_KEPT_FOR is failed and its file deleted, like a
+      checked file nobody confirmed in that time (expired);
+    - a finished transfer keeps no file bytes (a failed one after its retry time)."""
     now = now or timezone.now()
     stuck_after = _sweep_setting("KESHI_CARD_TRANSFER_STUCK_AFTER")
     kept_for = _sweep_setting("KESHI_CARD_CHECKED_KEPT_FOR")
     imports = CardTransfer.objects.filter(kind=CardTransfer.Kind.IMPORT).alias(since=Coalesce("status_at", "at"))
-    due = imports.filter(
-        Q(status__in=IN_PROGRESS, since__lt=now - stuck_after) | Q(status=CardTransfer.Status.CHECKED,
-                                                                   since__lt=now - kept_for)
+    Status = CardTransfer.Status
+
+    def due(status: str) -> datetime.datetime:
+        return now - (stuck_after if status in RUNNING else kept_for)
+
+    overdue = imports.filter(
+        Q(status__in=RUNNING, since__lt=now - stuck_after) | Q(status__in=(*WAITING, Status.CHECKED),
+                                                               since__lt=now - kept_for)
     )  # fmt: skip
-    swept = {CardTransfer.Status.FAILED: 0, CardTransfer.Status.EXPIRED: 0}
-    for status, language in due.values_list("status", "language").distinct().order_by():
+    swept = {Status.FAILED: 0, Status.EXPIRED: 0}
+    for status, language in overdue.values_list("status", "language").distinct().order_by():
         with translation.override(language or None):
             message = _swept_message(status, kept_for)
-        expired = status == CardTransfer.Status.CHECKED
-        outcome = CardTransfer.Status.EXPIRED if expired else CardTransfer.Status.FAILED
-        rows = imports.filter(status=status, language=language, since__lt=now - (kept_for if expired else stuck_after))
-        swept[outcome] += rows.update(
-            status=outcome, status_at=now, finished_at=now, data=None, result={"error": message}
-        )
-    cleared = CardTransfer.objects.filter(status__in=FINISHED, data__isnull=False).update(data=None)
-    return {
-        "failed": swept[CardTransfer.Status.FAILED],
-        "expired": swept[CardTransfer.Status.EXPIRED],
-        "cleared": cleared,
-    }
+        outcome = Status.EXPIRED if status == Status.CHECKED else Status.FAILED
+        fields = {"status": outcome, "status_at": now, "finished_at": now, "result": {"error": message}}
+        if status in RUNNING:
+            fields["result"]["retry"] = "check" if status == Status.CHECKING else "import"
+        else:
+            fields["data"] = None
+        swept[outcome] += imports.filter(status=status, language=language, since__lt=due(status)).update(**fields)
+    resent = _resend_waiting(imports, now=now)
+    cleared = (
+        CardTransfer.objects.filter(status__in=FINISHED, data__isnull=False)
+        .exclude(status=Status.FAILED, status_at__gte=now - kept_for)
+        .update(data=None)
+    )
+    return {"failed": swept[Status.FAILED], "expired": swept[Status.EXPIRED], "cleared": cleared, "resent": resent}
+
+
+def _resend_waiting(imports, *, now: datetime.datetime) -> int:
+    """Send again the transfers no worker took since they were last sent. The rows are locked
+    (skip_locked: a worker claiming one now keeps it) until the sweep commits; the messages go after."""
+    before = now - _sweep_setting("KESHI_JOB_RESEND_AFTER")
+    waiting = imports.filter(status__in=WAITING).alias(sent=Coalesce("last_sent_at", "since")).filter(sent__lt=before)
+    due = list(waiting.select_for_update(skip_locked=True).values_list("pk", "status"))
+    CardTransfer.objects.filter(pk__in=[pk for pk, _status in due]).update(**_sent(now))
+    for pk, status in due:
+        enqueue(_task_for(status), pk)
+    return len(due)
 
 
 def _run_followup_rules(guest_ids: list[int]) -> None:

@@ -1,5 +1,6 @@
-"""Nothing lost, nothing leaked: an import a dead worker left half-way is failed with a message, a
-checked file nobody confirmed is deleted after a day, and a refused file leaves only its problems."""
+"""Nothing lost, nothing leaked: an import a dead worker left half-way is failed with a message and
+may be retried for a day, a checked file nobody confirmed (or a file no worker took) is deleted after a
+day, and a refused file leaves only its problems. Re-sending and retrying: test_job_resend.py."""
 
 import datetime
 import json
@@ -46,18 +47,44 @@ def transfer_in(status: str, since: datetime.datetime, *, language: str = "en", 
 
 
 @pytest.mark.parametrize(
+    ("status", "says", "step"),
+    [
+        (CardTransfer.Status.CHECKING, "The check of this file did not finish", "check"),
+        (CardTransfer.Status.IMPORTING, "The import did not finish (the background worker stopped) and nothing was",
+         "import"),
+    ],
+)  # fmt: skip
+def test_a_transfer_a_worker_died_on_is_failed_with_a_message_and_keeps_only_its_file_for_a_retry(status, says, step):
+    stuck = transfer_in(status, NOW - 2 * HOUR - datetime.timedelta(seconds=1))
+    recent = transfer_in(status, NOW - 2 * HOUR + datetime.timedelta(seconds=1))
+    assert card_transfers_sweep(now=NOW) == {"failed": 1, "expired": 0, "cleared": 0, "resent": 0}
+    stuck.refresh_from_db()
+    assert (stuck.status, bytes(stuck.data), stuck.finished_at, stuck.status_at) == ("failed", GOOD, NOW, NOW)
+    assert stuck.result["retry"] == step and says in stuck.result["error"]
+    assert "press Retry" in stuck.result["error"] and "preview" not in stuck.result
+    recent.refresh_from_db()
+    assert (recent.status, bytes(recent.data)) == (status, GOOD)
+
+
+def test_a_failed_transfer_loses_its_file_a_day_after_it_failed():
+    failed = transfer_in(CardTransfer.Status.FAILED, NOW - 24 * HOUR - datetime.timedelta(seconds=1))
+    young = transfer_in(CardTransfer.Status.FAILED, NOW - 23 * HOUR)
+    assert card_transfers_sweep(now=NOW)["cleared"] == 1
+    assert CardTransfer.objects.get(pk=failed.pk).data is None
+    assert bytes(CardTransfer.objects.get(pk=young.pk).data) == GOOD
+
+
+@pytest.mark.parametrize(
     ("status", "says"),
     [
-        (CardTransfer.Status.CHECKING, "The check of this file did not finish"),
-        (CardTransfer.Status.IMPORTING, "The import did not finish (the background worker stopped) and nothing was"),
         (CardTransfer.Status.QUEUED, "The file waited too long to be checked"),
         (CardTransfer.Status.IMPORT_QUEUED, "The import waited too long to start"),
     ],
 )
-def test_a_transfer_stuck_past_the_timeout_is_failed_with_a_message_and_its_file_and_preview_dropped(status, says):
-    stuck = transfer_in(status, NOW - 2 * HOUR - datetime.timedelta(seconds=1))
-    recent = transfer_in(status, NOW - 2 * HOUR + datetime.timedelta(seconds=1))
-    assert card_transfers_sweep(now=NOW) == {"failed": 1, "expired": 0, "cleared": 0}
+def test_a_transfer_no_worker_took_within_a_day_is_failed_and_its_file_and_preview_dropped(status, says):
+    stuck = transfer_in(status, NOW - 24 * HOUR - datetime.timedelta(seconds=1), last_sent_at=NOW - HOUR)
+    recent = transfer_in(status, NOW - 23 * HOUR, last_sent_at=NOW - datetime.timedelta(minutes=1))
+    assert card_transfers_sweep(now=NOW) == {"failed": 1, "expired": 0, "cleared": 0, "resent": 0}
     stuck.refresh_from_db()
     assert (stuck.status, stuck.data, stuck.finished_at, stuck.status_at) == ("failed", None, NOW, NOW)
     assert list(stuck.result) == ["error"] and says in stuck.result["error"]
@@ -82,7 +109,7 @@ def test_a_transfer_from_before_the_status_time_counts_from_its_upload():
 def test_a_checked_file_not_confirmed_within_a_day_expires_and_can_no_longer_be_imported(admin_user):
     old = transfer_in(CardTransfer.Status.CHECKED, NOW - 24 * HOUR - datetime.timedelta(seconds=1), actor=admin_user)
     young = transfer_in(CardTransfer.Status.CHECKED, NOW - 23 * HOUR)
-    assert card_transfers_sweep(now=NOW) == {"failed": 0, "expired": 1, "cleared": 0}
+    assert card_transfers_sweep(now=NOW) == {"failed": 0, "expired": 1, "cleared": 0, "resent": 0}
     old.refresh_from_db()
     assert (old.status, old.data) == ("expired", None)
     assert old.result == {"error": "This file was checked but not imported within 24 hours, so it was deleted. "
@@ -114,9 +141,9 @@ def test_the_sweep_speaks_the_language_of_the_person_who_uploaded(settings):
 def test_the_sweep_task_run_twice_changes_nothing_the_second_time():
     transfer_in(CardTransfer.Status.IMPORTING, timezone.now() - 3 * HOUR)
     transfer_in(CardTransfer.Status.CHECKED, timezone.now() - 25 * HOUR)
-    assert sweep_card_transfers() == {"failed": 1, "expired": 1, "cleared": 0}
+    assert sweep_card_transfers() == {"failed": 1, "expired": 1, "cleared": 0, "resent": 0}
     before = list(CardTransfer.objects.order_by("pk").values())
-    assert sweep_card_transfers() == {"failed": 0, "expired": 0, "cleared": 0}
+    assert sweep_card_transfers() == {"failed": 0, "expired": 0, "cleared": 0, "resent": 0}
     assert list(CardTransfer.objects.order_by("pk").values()) == before
 
 
