@@ -84,11 +84,22 @@ def _anonymise_if_still_unseen(line, actor) -> None:
         guest_anonymise(guest=guest, actor=actor, reason=AnonymiseReason.RETENTION_END)
 
 
+def _occasion(line, code) -> tuple[str, str]:
+    """The (rule, occasion) a proposal is claimed under. A win-back is one per silence whoever
+    asks first, the daily rule or an approved review: both claim it as the win-back rule's
+    'last-visit:<day>' occasion (the day in the hotel's time zone, as the rule's SQL writes it)."""
+    if code == "win_back":
+        last = line.guest.last_visit_at
+        return FollowUp.Kind.WIN_BACK, f"last-visit:{timezone.localdate(last).isoformat() if last else 'none'}"
+    return "review", f"review:{line.review.period}:{code}"
+
+
 def _create_followups(line, actor, now):
     kinds = [code for code in line.proposed_followups.split(",") if code in FOLLOWUP_KINDS]
     followups = []
     for code in kinds:
         kind, channel = FOLLOWUP_KINDS[code]
+        rule, occasion = _occasion(line, code)
         followups.append(
             FollowUp(
                 guest_id=line.guest_id,
@@ -98,8 +109,8 @@ def _create_followups(line, actor, now):
                 # An unowned guest's follow-ups go to the manager who approved, who finds an owner.
                 owner_id=line.guest.owner_id or actor.pk,
                 note=_("From review %(period)s") % {"period": line.review.period},
-                rule="review",
-                occasion=f"review:{line.review.period}:{code}",
+                rule=rule,
+                occasion=occasion,
                 created_by=actor,
                 created_at=now,
             )

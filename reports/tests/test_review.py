@@ -7,6 +7,7 @@ from django.db import connection
 from django.utils import timezone
 
 from followups.models import FollowUp
+from followups.rules import rules_run
 from guests.models import Guest
 from guests.tests.factories import GuestFactory
 from reports.models import Review, ReviewLine
@@ -118,7 +119,7 @@ def test_nothing_changes_for_a_guest_without_approval(archive):
     assert {name: Guest.objects.get(pk=g.pk).tier for name, g in archive.items()} == {
         name: g.tier for name, g in archive.items()
     }
-    assert not FollowUp.objects.filter(rule="review").exists()
+    assert not FollowUp.objects.filter(created_by__isnull=False).exists()
 
 
 def test_approving_changes_the_tier_with_the_review_as_reason_and_creates_the_follow_ups(archive, manager):
@@ -130,7 +131,7 @@ def test_approving_changes_the_tier_with_the_review_as_reason_and_creates_the_fo
     latest = up.history.first()
     assert latest.history_user == manager and review.period in latest.history_change_reason
     assert "¥30,000" in latest.history_change_reason
-    made = {(f.guest_id, f.kind, f.owner_id) for f in FollowUp.objects.filter(rule="review")}
+    made = {(f.guest_id, f.kind, f.owner_id) for f in FollowUp.objects.filter(created_by=manager)}
     assert made == {
         (archive["declining"].pk, "check_in", manager.pk),
         (archive["lost"].pk, "win_back", manager.pk),
@@ -139,7 +140,31 @@ def test_approving_changes_the_tier_with_the_review_as_reason_and_creates_the_fo
     assert set(ReviewLine.objects.filter(pk__in=chosen).values_list("decision", flat=True)) == {"approved"}
     # Approving again does nothing more.
     assert review_approve(actor=manager, review=review, line_ids=chosen) == 0
-    assert FollowUp.objects.filter(rule="review").count() == 3
+    assert FollowUp.objects.filter(created_by=manager).count() == 3
+
+
+def win_backs(guest):
+    return list(FollowUp.objects.filter(guest=guest, kind=FollowUp.Kind.WIN_BACK).values_list("occasion", flat=True))
+
+
+def test_a_lost_guest_the_daily_rule_already_won_back_gets_no_second_win_back_from_the_review(archive, manager):
+    assert rules_run()[FollowUp.Kind.WIN_BACK] >= 1
+    lost = archive["lost"]
+    assert len(win_backs(lost)) == 1
+    review = run_review()
+    review_approve(actor=manager, review=review, line_ids=[line(review, lost).pk])
+    last_seen = timezone.localdate(Guest.objects.get(pk=lost.pk).last_visit_at)
+    assert win_backs(lost) == [f"last-visit:{last_seen.isoformat()}"]
+
+
+def test_a_win_back_the_review_made_first_is_the_one_the_daily_rule_finds(archive, manager):
+    lost = archive["lost"]
+    review = run_review()
+    review_approve(actor=manager, review=review, line_ids=[line(review, lost).pk])
+    assert len(win_backs(lost)) == 1
+    rules_run()
+    [occasion] = win_backs(lost)
+    assert occasion.startswith("last-visit:")
 
 
 def test_rejecting_leaves_everything_as_it_was(archive, manager):
@@ -149,7 +174,7 @@ def test_rejecting_leaves_everything_as_it_was(archive, manager):
     assert Guest.objects.get(pk=archive["down"].pk).tier == "A"
     down.refresh_from_db()
     assert (down.decision, down.decided_by) == ("rejected", manager)
-    assert not FollowUp.objects.filter(rule="review").exists()
+    assert not FollowUp.objects.filter(created_by__isnull=False).exists()
 
 
 def test_a_waiter_may_not_decide(archive, waiter):
