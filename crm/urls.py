@@ -24,4 +24,5 @@ urlpatterns = [
     path("", include("followups.urls")),
     path("review/", include("reports.review_urls")),
     path("reports/", include("reports.urls")),
+    path("staff/", include("staff.urls")),
 ]

@@ -22,6 +22,10 @@ from django.utils.module_loading import import_string
 logger = logging.getLogger(__name__)
 
 
+LOGGING_SMS_SENDER = "followups.senders.LoggingSmsSender"
+HTTP_SMS_SENDER = "followups.senders.HttpSmsSender"
+
+
 class SendError(Exception):
     """The message did not go out; the greeting is retried with backoff."""
 

@@ -2,12 +2,13 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from . import roles
+from . import roles, setup
 from .models import AuditEvent, Outlet, Room, User
 from .services import user_staff_status_sync
 
@@ -142,3 +143,54 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+def setup_checks():
+    """The setup page's items for this app: an outlet, a room or table in each, a manager."""
+    outlets = list(Outlet.objects.filter(is_active=True).annotate(
+        has_room=Exists(Room.objects.filter(outlet=OuterRef("pk"), is_active=True))
+    ))  # fmt: skip
+    yield setup.SetupItem(
+        key="outlet",
+        title=gettext("Outlets"),
+        done=bool(outlets),
+        facts=tuple(outlet.name for outlet in outlets),
+        todo=gettext("No outlet yet: visits are logged at an outlet (a restaurant, bar or banquet hall)."),
+        links=((gettext("Add an outlet"), reverse("admin:staff_outlet_add")),),
+    )
+    bare = [outlet for outlet in outlets if not outlet.has_room]
+    if not outlets:
+        todo, links = gettext("Add an outlet first, then its private rooms and tables."), ()
+    else:
+        todo = gettext("These outlets have no room or table yet: %(names)s.") % {
+            "names": ", ".join(outlet.name for outlet in bare)
+        }
+        links = tuple(
+            (gettext("Rooms of %(outlet)s") % {"outlet": outlet.name},
+             reverse("admin:staff_outlet_change", args=[outlet.pk]))
+            for outlet in bare
+        )  # fmt: skip
+    rooms = Room.objects.filter(is_active=True, outlet__is_active=True).count()
+    yield setup.SetupItem(
+        key="room",
+        title=gettext("Rooms and tables"),
+        done=bool(outlets) and not bare,
+        facts=(ngettext("%(count)s room or table", "%(count)s rooms and tables", rooms) % {"count": rooms},),
+        todo=todo,
+        links=links,
+    )
+    managers = list(User.objects.filter(is_active=True, groups__name=roles.MANAGER).distinct())
+    yield setup.SetupItem(
+        key="manager",
+        title=gettext("Managers"),
+        done=bool(managers),
+        facts=tuple(str(manager) for manager in managers),
+        todo=gettext(
+            "Nobody active holds the manager role: managers approve complaints and the archive review, and "
+            "only they read confidential notes. Only a superuser, or an admin who is also a manager, gives this role."
+        ),
+        links=((gettext("Staff members"), reverse("admin:staff_user_changelist")),),
+    )
+
+
+setup.register(setup_checks, order=10)

@@ -74,6 +74,7 @@ EXPECTED = {
     "reports:complaints": MANAGERS_ONLY,
     "reports:meal_weekday": MANAGERS_ONLY,
     "reports:spend_by_tier": MANAGERS_ONLY,
+    "staff:setup": ADMINS_ONLY,
     "password_change": ALL_STAFF,
     "password_change_done": ALL_STAFF,
 }
