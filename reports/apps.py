@@ -7,10 +7,11 @@ class ReportsConfig(AppConfig):
     verbose_name = _("Reviews and reports")
 
     def ready(self):
-        from guests import forgetting
+        from guests import forgetting, merging
         from guests.cards.subject_access import register
 
         from . import subject_access
+        from .merging import review_lines_merge
         from .models import ReviewLine
 
         # The right-of-access download: this app's rows about a guest (guests cannot import it).
@@ -19,3 +20,6 @@ class ReportsConfig(AppConfig):
         # A review line holds figures and codes only: the anonymised guest's past reviews keep
         # counting in the statistics, so there is nothing for a reports forgetter to do.
         forgetting.keep("reports.ReviewLine", "tier", "proposed_tier", "proposed_followups")
+
+        # A merge adds the merged record's review figures to the kept guest's line.
+        merging.register(review_lines_merge)

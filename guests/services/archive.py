@@ -12,6 +12,7 @@ from followups.services import greetings_cancel_for_guest
 from staff.models import AuditEvent
 
 from ..forgetting import guest_forget_everywhere
+from ..merging import merge_steps_run
 from ..models import CardSequence, Guest, RelatedPerson, Tag, split_list
 from ..pinyin import kept_surname, search_keys
 from ..validators import normalise_mobile
@@ -235,6 +236,8 @@ def guest_merge(*, keep: Guest, other: Guest, actor) -> Guest:
     if keep.is_anonymised or other.is_anonymised:
         raise ValidationError(_("An anonymised guest cannot be merged."))
     keep, other = (Guest.objects.select_for_update().get(pk=g.pk) for g in (keep, other))
+    # Figures the apps above keep per guest are added together first (a review line both have).
+    merge_steps_run(keep=keep, other=other)
 
     # Every reverse relation, including those later apps add (visits, complaints,
     # follow-ups), is re-pointed generically so a new app cannot be forgotten here.

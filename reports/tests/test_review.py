@@ -4,11 +4,13 @@ import datetime
 
 import pytest
 from django.db import connection
+from django.urls import reverse
 from django.utils import timezone
 
 from followups.models import FollowUp
 from followups.rules import rules_run
 from guests.models import Guest
+from guests.services import guest_merge
 from guests.tests.factories import GuestFactory
 from reports.models import Review, ReviewLine
 from reports.review import review_changes, review_compute, review_start
@@ -231,3 +233,28 @@ def test_a_finished_review_leaves_planner_statistics_for_its_lines(archive):
         cursor.execute("SELECT reltuples FROM pg_class WHERE relname = 'reports_reviewline'")
         estimated = cursor.fetchone()[0]
     assert estimated == ReviewLine.objects.filter(review=review).count() == len(archive)
+
+
+def test_merging_after_a_review_adds_the_merged_records_figures_to_the_kept_guests_line(waiter, manager, client_for):
+    big = make_guest(waiter, "A", recent=[(30, 120000)], owner=manager, mobile="13000000021")
+    small = make_guest(waiter, "C", recent=[(10, 8000)], mobile="13000000022")
+    review = run_review()
+    guest_merge(keep=small, other=big, actor=manager)
+    kept = line(review, small)
+    assert (kept.visits_12m, kept.spend_12m, kept.open_complaints) == (2, 128000, 0)
+    assert timezone.localdate(kept.last_visit_at) == timezone.localdate() - datetime.timedelta(days=10)
+    assert not ReviewLine.objects.filter(guest_id=big.pk).exists()
+    client = client_for(manager)
+    vip = {row["guest_id"]: row for row in client.get(reverse("reports:vip")).context["rows"]}
+    assert vip[small.pk]["spend_12m_"] == 128000
+    top = client.get(reverse("reports:top_spenders")).context["rows"]
+    assert [(row["guest_id"], row["spend"]) for row in top] == [(small.pk, 128000)]
+
+
+def test_a_merged_record_with_a_line_in_a_review_the_kept_guest_missed_brings_that_line_along(waiter, manager):
+    early = make_guest(waiter, "B", recent=[(30, 30000)], mobile="13000000023")
+    review = run_review()
+    late = GuestFactory(mobile="13000000024")  # created after the review: no line
+    guest_merge(keep=late, other=early, actor=manager)
+    moved = line(review, late)
+    assert (moved.visits_12m, moved.spend_12m) == (1, 30000)
