@@ -6,6 +6,7 @@ come from postgresql-client; without them, or without PostgreSQL, these tests ar
 KESHI_REQUIRE_SERVICES=1 (CI) makes that a failure.
 """
 
+import io
 import os
 import shutil
 import subprocess
@@ -29,6 +30,7 @@ SCRIPTS = Path(__file__).resolve().parents[2] / "deploy" / "backup"
 BACKUP = SCRIPTS / "keshi-backup"
 RESTORE = SCRIPTS / "keshi-restore"
 CHECKSUMMED = ("guests_guest", "visits_visit")
+GUESTS = 25
 
 
 @pytest.fixture
@@ -107,12 +109,9 @@ def archive(postgresql):
     """A few hundred rows of demo data, committed: guests with Chinese names and taboos, their visits,
     complaints, follow-ups and a review."""
     sync_role_groups(apps)  # a transactional test before this one flushed the groups the migration made
-    call_command("seed_demo", guests=GUESTS, stdout=open(os.devnull, "w"))
+    call_command("seed_demo", guests=GUESTS, stdout=io.StringIO())
     assert Guest.objects.exclude(taboos="").exists() and Visit.objects.exists()
     return snapshot(connection.settings_dict["NAME"])
-
-
-GUESTS = 30
 
 
 @pytest.mark.django_db(transaction=True)
@@ -129,6 +128,10 @@ def test_a_backup_restored_into_a_new_database_has_the_same_rows_and_checksums(a
     assert dump.name.startswith("keshi-") and dump.suffix == ".dump"
     assert media_archive.name.startswith("keshi-media-") and media_archive.name.endswith(".tar.gz")
     assert oct(dump.stat().st_mode & 0o777) == "0o600", "a dump holds every guest's personal data"
+    # The media root of an installation still in use: refused, and nothing made or changed.
+    refused = run(RESTORE, "--create", "--media", media_archive, "--media-root", media, dump, restore_target)
+    assert refused.returncode == 3 and "refusing to unpack" in refused.stderr and "--force" in refused.stderr
+    assert not _exists(restore_target)
     restored_media = tmp_path / "restored-media"
 
     restore = run(RESTORE, "--create", "--media", media_archive, "--media-root", restored_media, dump, restore_target)
@@ -142,39 +145,39 @@ def test_a_backup_restored_into_a_new_database_has_the_same_rows_and_checksums(a
 
 
 def test_a_restore_refuses_a_database_that_holds_tables_unless_forced(postgresql, restore_target, tmp_path):
-    dump = Path(run(BACKUP, "--dir", tmp_path, "--no-media").stdout.strip())
-    assert run(RESTORE, "--create", dump, restore_target).returncode == 0
-    backed_up = snapshot(restore_target)
-    with _connect(restore_target) as db, db.cursor() as cursor:
-        cursor.execute("INSERT INTO guests_tag (name) VALUES ('写在恢复之后')")
-    db.close()
-    changed = snapshot(restore_target)
-
-    refused = run(RESTORE, dump, restore_target)
-
-    assert refused.returncode == 3
-    assert "not empty" in refused.stderr and "--force" in refused.stderr
-    assert snapshot(restore_target) == changed != backed_up
-
-    forced = run(RESTORE, "--force", dump, restore_target)
-
-    assert forced.returncode == 0, forced.stderr
-    assert snapshot(restore_target) == backed_up
-
-
-def test_a_restore_refuses_a_media_root_that_holds_files_unless_forced(postgresql, restore_target, tmp_path):
     media = tmp_path / "media"
     media.mkdir()
     (media / "a.txt").write_text("from the backup")
     dump, media_archive = run(BACKUP, "--dir", tmp_path / "backups", DJANGO_MEDIA_ROOT=media).stdout.split()
+    backed_up = snapshot(connection.settings_dict["NAME"])
+    # Somebody's data where the restore is aimed: a table the dump also has, and a file.
+    server = _connect("postgres")
+    server.autocommit = True
+    with server.cursor() as cursor:
+        cursor.execute(f'CREATE DATABASE "{restore_target}"')
+    server.close()
+    with _connect(restore_target) as db, db.cursor() as cursor:
+        cursor.execute(
+            "CREATE TABLE guests_tag (id int PRIMARY KEY, name text); INSERT INTO guests_tag VALUES (1, '别人的')"
+        )
+    db.close()
     (media / "a.txt").write_text("written since")
 
-    refused = run(RESTORE, "--create", "--media", media_archive, "--media-root", media, dump, restore_target)
+    refused = run(RESTORE, dump, restore_target)
 
-    assert refused.returncode == 3 and "not empty" in refused.stderr
+    assert refused.returncode == 3
+    assert "refusing to restore over" in refused.stderr and "not empty" in refused.stderr
+    assert "--force" in refused.stderr
+    with _connect(restore_target) as db, db.cursor() as cursor:
+        cursor.execute("SELECT name FROM guests_tag")
+        assert cursor.fetchall() == [("别人的",)]
+    db.close()
     assert (media / "a.txt").read_text() == "written since"
-    forced = run(RESTORE, "--force", "--create", "--media", media_archive, "--media-root", media, dump, restore_target)
+
+    forced = run(RESTORE, "--force", "--media", media_archive, "--media-root", media, dump, restore_target)
+
     assert forced.returncode == 0, forced.stderr
+    assert snapshot(restore_target) == backed_up
     assert (media / "a.txt").read_text() == "from the backup"
 
 
@@ -235,7 +238,12 @@ def test_a_restore_of_a_truncated_dump_touches_nothing(postgresql, restore_targe
     restore = run(RESTORE, "--create", truncated, restore_target)
 
     assert restore.returncode != 0 and "nothing was restored" in restore.stderr
+    assert not _exists(restore_target)
+
+
+def _exists(database: str) -> bool:
     with _connect("postgres") as server, server.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM pg_database WHERE datname = %s", [restore_target])
-        assert cursor.fetchone()[0] == 0
+        cursor.execute("SELECT count(*) FROM pg_database WHERE datname = %s", [database])
+        found = cursor.fetchone()[0] == 1
     server.close()
+    return found
