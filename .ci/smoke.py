@@ -1,0 +1,698 @@
+#!/usr/bin/env python3
+"""Production smoke test: KeShi installed the way docs/deployment.md says, then used through nginx.
+
+Run as root (CI is): `python3 .ci/smoke.py`. Python's standard library only. In a temporary folder it
+
+1. copies the code (the files git knows, as a release would bring them) and builds a fresh virtualenv
+   from requirements.txt alone, so a package only the dev requirements bring fails here;
+2. writes the environment file from .env.example with real values: production settings, a random
+   secret, a fresh database keshi_smoke, Redis databases 4 (broker) and 5 (cache), the static, media
+   and locale roots in the temporary folder;
+3. runs migrate, compiletranslations, collectstatic, setup_schedules and createsuperuser as an
+   unprivileged user (nobody stands in for keshi), and checks that none of them wrote into the code;
+4. starts gunicorn, one worker and one beat with the ExecStart lines of deploy/systemd/*.service (paths
+   substituted), as that user, and nginx with deploy/nginx/keshi.conf and a self-signed certificate;
+5. as a person would, over https: waits for /health/, logs in through the login page, adds an outlet
+   in the admin, creates a guest, logs their first visit and sees the worker write the thank-you
+   follow-up, uploads a filled blank card, confirms it and sees the worker import it; checks the
+   http redirect, the static files, that uploads are not public, and that X-Forwarded-Proto sent
+   straight to gunicorn from an address outside KESHI_TRUSTED_PROXIES is not believed;
+6. stops everything it started and drops the database, also on failure.
+
+It stops at the first failure, naming the step, with the end of each process's log.
+Environment: KESHI_SMOKE_PYTHON (the interpreter for the virtualenv, default /usr/bin/python3),
+KESHI_SMOKE_PG (default postgres://postgres@127.0.0.1:5432), KESHI_SMOKE_REDIS (default
+redis://127.0.0.1:6379), KESHI_SMOKE_KEEP=1 keeps the temporary folder, KESHI_SMOKE_VENV=<folder> reuses a virtualenv
+built earlier from requirements.txt (to iterate locally; CI always builds a fresh one).
+"""
+
+import atexit
+import grp
+import html.parser
+import http.client
+import http.cookiejar
+import json
+import os
+import pwd
+import re
+import secrets
+import shlex
+import shutil
+import signal
+import socket
+import ssl
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+import uuid
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+DB_NAME = "keshi_smoke"
+PG = os.environ.get("KESHI_SMOKE_PG", "postgres://postgres@127.0.0.1:5432")
+REDIS = os.environ.get("KESHI_SMOKE_REDIS", "redis://127.0.0.1:6379")
+BROKER_DB, CACHE_DB = 4, 5  # CI's test run uses 0 and 1
+RUN_AS = "nobody"  # stands in for the keshi user of the deployment guide
+ADMIN_USER, ADMIN_PASSWORD = "smoke-admin", secrets.token_urlsafe(16)
+UNITS = ("keshi-web", "keshi-worker", "keshi-beat")
+LOG_LINE = r"^\d{{4}}-\d\d-\d\d \d\d:\d\d:\d\d [+-]\d{{4}} [A-Z]+ {role}\[\d+\] {logger}: "
+THANK_YOU = "Thank-you after the first visit"  # followups.models.FollowUp.Kind.THANK_YOU in English
+
+started = time.monotonic()
+processes: dict[str, subprocess.Popen] = {}
+logs: dict[str, Path] = {}
+current_step = "start"
+
+
+class SmokeFailure(Exception):
+    pass
+
+
+def step(name: str) -> None:
+    global current_step
+    current_step = name
+    print(f"[{time.monotonic() - started:6.1f}s] {name}", flush=True)
+
+
+def check(condition, message: str) -> None:
+    if not condition:
+        raise SmokeFailure(message)
+
+
+def run(*args, user=None, env=None, cwd=None, input=None) -> str:
+    """A command that must succeed; its output is shown only when it fails."""
+    result = subprocess.run(
+        [str(a) for a in args], cwd=cwd, env=env, input=input, capture_output=True, text=True, **_as(user)
+    )
+    if result.returncode != 0:
+        raise SmokeFailure(
+            f"`{shlex.join(str(a) for a in args)}` exited {result.returncode}\n{result.stdout[-3000:]}"
+            f"\n{result.stderr[-3000:]}"
+        )
+    return result.stdout
+
+
+def _as(user):
+    if user is None:
+        return {}
+    account = pwd.getpwnam(user)
+    return {"user": account.pw_uid, "group": account.pw_gid, "extra_groups": []}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+# --- install ---------------------------------------------------------------------------------------------
+
+
+def copy_code(app: Path) -> None:
+    listed = run("git", "-C", REPO, "ls-files", "-z", "--cached", "--others", "--exclude-standard")
+    for name in filter(None, listed.split("\0")):
+        source = REPO / name
+        if source.is_file():
+            (app / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, app / name)
+
+
+def code_snapshot(app: Path) -> set:
+    return {(str(p.relative_to(app)), p.stat().st_mtime_ns) for p in app.rglob("*") if p.is_file()}
+
+
+def write_env_file(path: Path, values: dict) -> dict:
+    """The deployment's env file: .env.example, every line kept, with the smoke test's values put in."""
+    lines, missing = [], dict(values)
+    for line in (REPO / ".env.example").read_text().splitlines():
+        key = line.split("=", 1)[0].strip() if "=" in line and not line.lstrip().startswith("#") else None
+        if key in missing:
+            line = f"{key}={missing.pop(key)}"
+        lines.append(line)
+    for key, value in missing.items():
+        print(f"  note: {key} is not in .env.example; added for the smoke test", flush=True)
+        lines.append(f"{key}={value}")
+    path.write_text("\n".join(lines) + "\n")
+    path.chmod(0o600)
+    return read_env_file(path)
+
+
+def read_env_file(path: Path) -> dict:
+    """What systemd's EnvironmentFile= makes of the file, for the plain KEY=value lines it holds."""
+    env = {}
+    for line in path.read_text().splitlines():
+        line = line.strip()
+        if not line or line[0] in "#;" or "=" not in line:
+            continue
+        key, value = (part.strip() for part in line.split("=", 1))
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        env[key] = value
+    return env
+
+
+def unit_command(unit: str, paths: dict) -> tuple[list, dict, str]:
+    """ExecStart=, Environment= and WorkingDirectory= of a unit, with the deployment's paths replaced."""
+    text = (REPO / "deploy" / "systemd" / f"{unit}.service").read_text()
+    for deployed, here in paths.items():
+        text = text.replace(deployed, here)
+    fields: dict[str, list] = {}
+    for line in text.splitlines():
+        if "=" in line and not line.startswith(("#", ";", "[")):
+            key, value = line.split("=", 1)
+            fields.setdefault(key.strip(), []).append(value.strip())
+    check(len(fields.get("ExecStart", [])) == 1, f"{unit}.service must have exactly one ExecStart=")
+    command = fields["ExecStart"][0]
+    check("/srv/keshi" not in command and "%" not in command, f"{unit}.service: unexpected path in {command!r}")
+    env = {}
+    for assignment in fields.get("Environment", []):
+        for pair in shlex.split(assignment):
+            key, value = pair.split("=", 1)
+            env[key] = value
+    workdir = fields.get("WorkingDirectory", [paths["/srv/keshi/app"]])[0]
+    return shlex.split(command), env, workdir
+
+
+def start(name: str, args: list, *, env: dict, cwd: str, user=None, log_dir: Path) -> None:
+    logs[name] = log_dir / f"{name}.log"
+    out = logs[name].open("wb")
+    print(f"  {name}: {shlex.join(args)}", flush=True)
+    processes[name] = subprocess.Popen(
+        args, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True, **_as(user)
+    )
+
+
+def stop_all() -> None:
+    for name, process in reversed(list(processes.items())):
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGQUIT if name == "nginx" else signal.SIGTERM)
+    deadline = time.monotonic() + 20
+    for name, process in processes.items():
+        try:
+            process.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            print(f"  {name} did not stop within 20 s: killed", flush=True)
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+def show_logs() -> None:
+    for name, path in logs.items():
+        if path.exists():
+            tail = path.read_text(errors="replace").splitlines()[-40:]
+            print(f"----- last lines of {name} -----", *tail, sep="\n", flush=True)
+
+
+def require_running() -> None:
+    for name, process in processes.items():
+        check(process.poll() is None, f"{name} exited with status {process.returncode}")
+
+
+def nginx_config(root: Path, *, https_port: int, http_port: int, web_port: int, state: Path) -> Path:
+    """deploy/nginx/keshi.conf as shipped, with only its ports, certificate and state folder replaced."""
+    site = (REPO / "deploy" / "nginx" / "keshi.conf").read_text()
+    replacements = [
+        ("listen 80;", f"listen 127.0.0.1:{http_port};"),
+        ("listen [::]:80;", ""),
+        ("listen 443 ssl;", f"listen 127.0.0.1:{https_port} ssl;"),
+        ("listen [::]:443 ssl;", ""),
+        ("server 127.0.0.1:8000;", f"server 127.0.0.1:{web_port};"),
+        ("/etc/ssl/keshi/fullchain.pem", str(root / "cert.pem")),
+        ("/etc/ssl/keshi/privkey.pem", str(root / "key.pem")),
+        ("/var/lib/keshi/", f"{state}/"),
+        ("/var/log/nginx/", f"{root}/"),
+    ]
+    for old, new in replacements:
+        check(old in site, f"deploy/nginx/keshi.conf no longer contains {old!r}: update .ci/smoke.py with it")
+        site = site.replace(old, new)
+    (root / "keshi.conf").write_text(site)
+    account = pwd.getpwnam(RUN_AS)
+    temp = {n: root / n for n in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")}
+    main = f"""
+        daemon off;
+        user {RUN_AS} {grp.getgrgid(account.pw_gid).gr_name};
+        worker_processes 1;
+        pid {root}/nginx.pid;
+        error_log stderr warn;
+        events {{ worker_connections 64; }}
+        http {{
+            include /etc/nginx/mime.types;
+            default_type application/octet-stream;
+            client_body_temp_path {temp["client_body"]};
+            proxy_temp_path {temp["proxy"]};
+            fastcgi_temp_path {temp["fastcgi"]};
+            uwsgi_temp_path {temp["uwsgi"]};
+            scgi_temp_path {temp["scgi"]};
+            include {root}/keshi.conf;
+        }}
+    """
+    (root / "nginx.conf").write_text(main)
+    return root / "nginx.conf"
+
+
+# --- the browser's part ----------------------------------------------------------------------------------
+
+
+class Forms(html.parser.HTMLParser):
+    """Every <form> of a page with the values a browser would send unchanged, and the <select> options."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.forms, self._select, self._textarea = [], None, None
+
+    def handle_starttag(self, tag, attrs):
+        a = {k: (v if v is not None else "") for k, v in attrs}
+        if tag == "form":
+            self.forms.append({"action": a.get("action", ""), "method": a.get("method", "get").lower(),
+                               "fields": [], "options": {}, "names": set()})  # fmt: skip
+            return
+        if not self.forms or "name" not in a:
+            if tag == "option" and self._select is not None:
+                self._option(a)
+            return
+        form, name = self.forms[-1], a["name"]
+        form["names"].add(name)
+        if tag == "input":
+            kind = a.get("type", "text").lower()
+            if kind in ("checkbox", "radio"):
+                if "checked" in a:
+                    form["fields"].append((name, a.get("value", "on")))
+            elif kind not in ("submit", "button", "image", "reset", "file"):
+                form["fields"].append((name, a.get("value", "")))
+        elif tag == "select":
+            self._select = name
+            form["options"][name] = []
+        elif tag == "textarea":
+            self._textarea = name
+            form["fields"].append((name, ""))
+
+    def _option(self, a):
+        form = self.forms[-1]
+        form["options"][self._select].append(a.get("value", ""))
+        if "selected" in a:
+            form["fields"].append((self._select, a.get("value", "")))
+
+    def handle_endtag(self, tag):
+        if tag == "select":
+            self._select = None
+        elif tag == "textarea":
+            self._textarea = None
+
+    def handle_data(self, data):
+        if self._textarea and self.forms:
+            name, value = self.forms[-1]["fields"][-1]
+            self.forms[-1]["fields"][-1] = (name, value + data)
+
+
+def all_forms(page: str) -> list:
+    parser = Forms()
+    parser.feed(page)
+    return parser.forms
+
+
+def form_with(page: str, field: str) -> dict:
+    for form in all_forms(page):
+        if field in form["names"]:
+            return form
+    raise SmokeFailure(f"no form with a field {field!r} on the page: {page_title(page)}")
+
+
+def page_title(page: str) -> str:
+    found = re.search(r"<title>(.*?)</title>", page, re.S)
+    return " ".join(found.group(1).split()) if found else page[:300]
+
+
+def fill(form: dict, values: dict) -> list:
+    fields = [(k, v) for k, v in form["fields"] if k not in values]
+    for key, value in values.items():
+        fields.append((key, value))
+    return fields
+
+
+class Browser:
+    def __init__(self, base: str, cafile: Path):
+        self.base = base
+        self.cookies = http.cookiejar.CookieJar()
+        context = ssl.create_default_context(cafile=str(cafile))
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(self.cookies), urllib.request.HTTPSHandler(context=context)
+        )
+        self.referer = base + "/"
+
+    def request(self, path: str, *, data=None, files=None, expect=(200,)) -> tuple[int, str, bytes, dict]:
+        headers = {"Accept-Language": "en", "Referer": self.referer}
+        body = None
+        if files:
+            body, content_type = multipart(data or [], files)
+            headers["Content-Type"] = content_type
+        elif data is not None:
+            body = urllib.parse.urlencode(data).encode()
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        if body is not None:
+            token = next((c.value for c in self.cookies if c.name == "csrftoken"), "")
+            headers["X-CSRFToken"] = token
+        req = urllib.request.Request(self.base + path, data=body, headers=headers)
+        try:
+            with self.opener.open(req, timeout=60) as response:
+                status, url, content, info = response.status, response.url, response.read(), dict(response.headers)
+        except urllib.error.HTTPError as error:
+            status, url, content, info = error.code, error.url, error.read(), dict(error.headers)
+        check(status in expect, f"{'POST' if body else 'GET'} {path}: HTTP {status} (wanted {expect}) at {url}: "
+                                f"{page_title(content.decode(errors='replace'))}")  # fmt: skip
+        self.referer = url
+        return status, urllib.parse.urlsplit(url).path, content, info
+
+    def page(self, path: str, **kwargs) -> tuple[str, str]:
+        _status, final, content, _info = self.request(path, **kwargs)
+        return final, content.decode()
+
+
+def multipart(fields: list, files: dict) -> tuple[bytes, str]:
+    boundary = uuid.uuid4().hex
+    parts = []
+    for name, value in fields:
+        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode())
+    for name, (filename, content, mime) in files.items():
+        parts.append(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
+            f"Content-Type: {mime}\r\n\r\n".encode()
+            + content
+            + b"\r\n"
+        )
+    parts.append(f"--{boundary}--\r\n".encode())
+    return b"".join(parts), f"multipart/form-data; boundary={boundary}"
+
+
+def poll(what: str, probe, *, timeout: float, every: float = 1.0):
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        require_running()
+        ok, last = probe()
+        if ok:
+            return last
+        time.sleep(every)
+    raise SmokeFailure(f"{what}: not within {timeout:.0f} s; last seen: {last}")
+
+
+# Filled by the smoke virtualenv's own openpyxl, so the script itself needs nothing outside the stdlib.
+FILL_CARD = """
+import sys
+from openpyxl import load_workbook
+
+book = load_workbook(sys.argv[1])
+sheet = book.worksheets[0]
+wanted = {"姓名": sys.argv[3], "姓氏": sys.argv[4], "手机": sys.argv[5]}  # labels read "姓名 Name"
+filled = set()
+for row in sheet.iter_rows():
+    for cell in row:
+        words = str(cell.value).split() if cell.value is not None else []
+        if words and words[0] in wanted and words[0] not in filled:
+            column = cell.column
+            for merged in sheet.merged_cells.ranges:
+                if cell.coordinate in merged:
+                    column = merged.max_col
+            sheet.cell(row=cell.row, column=column + 1).value = wanted[words[0]]
+            filled.add(words[0])
+if len(filled) != 3:
+    sys.exit(f"the blank card has no cell for name, surname or mobile (filled {sorted(filled)})")
+book.save(sys.argv[2])
+"""
+
+
+# --- the test --------------------------------------------------------------------------------------------
+
+
+def main() -> None:
+    check(os.geteuid() == 0, "run as root: it starts the services as an unprivileged user")
+    root = Path(tempfile.mkdtemp(prefix="keshi-smoke-"))
+    root.chmod(0o755)
+    app, venv, state, log_dir, web_root = root / "app", root / "venv", root / "state", root / "logs", root / "nginx"
+    for folder in (app, log_dir, web_root):
+        folder.mkdir()
+    keep = os.environ.get("KESHI_SMOKE_KEEP") == "1"
+    atexit.register(cleanup, root, keep)
+    account = pwd.getpwnam(RUN_AS)
+
+    step("copy the code as a release would bring it")
+    copy_code(app)
+
+    if os.environ.get("KESHI_SMOKE_VENV"):
+        step(f"virtualenv {os.environ['KESHI_SMOKE_VENV']} reused (KESHI_SMOKE_VENV: local iteration only)")
+        venv = Path(os.environ["KESHI_SMOKE_VENV"])
+    else:
+        step("fresh virtualenv from requirements.txt only")
+        python = os.environ.get("KESHI_SMOKE_PYTHON", "/usr/bin/python3")
+        run(python, "-m", "venv", venv)
+        run(venv / "bin" / "pip", "install", "--quiet", "--disable-pip-version-check", "-r", app / "requirements.txt")
+
+    step("state folders and a fresh database")
+    for name in ("static", "media", "locale"):
+        (state / name).mkdir(parents=True)
+    for folder in (state, *state.iterdir()):
+        os.chown(folder, account.pw_uid, account.pw_gid)
+        folder.chmod(0o750)
+    psql = ("psql", f"{PG}/postgres", "-v", "ON_ERROR_STOP=1", "-qc")
+    run(*psql, f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
+    run(*psql, f"CREATE DATABASE {DB_NAME}")
+    for db in (BROKER_DB, CACHE_DB):
+        run("redis-cli", "-u", f"{REDIS}/{db}", "FLUSHDB")
+
+    step("environment file from .env.example")
+    web_port, https_port, http_port = free_port(), free_port(), free_port()
+    env_file = root / "keshi.env"
+    values = write_env_file(
+        env_file,
+        {
+            "DJANGO_SETTINGS_MODULE": "crm.settings.production",
+            "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+            "DJANGO_ALLOWED_HOSTS": "localhost",
+            "DJANGO_CSRF_TRUSTED_ORIGINS": f"https://localhost:{https_port}",
+            "DATABASE_URL": f"{PG}/{DB_NAME}",
+            "CELERY_BROKER_URL": f"{REDIS}/{BROKER_DB}",
+            "CACHE_URL": f"{REDIS}/{CACHE_DB}",
+            "DJANGO_STATIC_ROOT": str(state / "static"),
+            "DJANGO_MEDIA_ROOT": str(state / "media"),
+            "KESHI_LOCALE_ROOT": str(state / "locale"),
+            "KESHI_TRUSTED_PROXIES": "127.0.0.1",
+            "KESHI_TRUSTED_PROXY_COUNT": "1",
+            "KESHI_BIND": f"127.0.0.1:{web_port}",
+            "KESHI_WEB_WORKERS": "2",
+            "DJANGO_EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend",
+            "DJANGO_ADMINS": "",
+            "SENTRY_DSN": "",
+        },
+    )
+    # What systemd gives a service: its EnvironmentFile and almost nothing else.
+    env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": account.pw_dir, **values}
+
+    step("release commands as the unprivileged user: check --deploy, migrate, compiletranslations, "
+         "collectstatic, setup_schedules, createsuperuser")  # fmt: skip
+    before = code_snapshot(app)
+    manage = (venv / "bin" / "python", app / "manage.py")
+    manage_env = dict(env, KESHI_PROCESS_ROLE="manage")
+    warnings = run(*manage, "check", "--deploy", "--fail-level", "WARNING", user=RUN_AS, env=manage_env, cwd=app)
+    run(*manage, "migrate", "--noinput", user=RUN_AS, env=manage_env, cwd=app)
+    run(*manage, "compiletranslations", user=RUN_AS, env=manage_env, cwd=app)
+    check(list((state / "locale").rglob("*.mo")), f"compiletranslations wrote no .mo under {state / 'locale'}")
+    run(*manage, "collectstatic", "--noinput", user=RUN_AS, env=manage_env, cwd=app)
+    check((state / "static" / "staticfiles.json").exists(), "collectstatic wrote no manifest into the static root")
+    run(*manage, "setup_schedules", user=RUN_AS, env=manage_env, cwd=app)
+    run(*manage, "createsuperuser", "--noinput", "--username", ADMIN_USER, "--email", "it@example-hotel.cn",
+        user=RUN_AS, env=dict(manage_env, DJANGO_SUPERUSER_PASSWORD=ADMIN_PASSWORD), cwd=app)  # fmt: skip
+    check(code_snapshot(app) == before, "a release command wrote into the code folder")
+    print(f"  check --deploy: {warnings.strip() or 'no output'}", flush=True)
+
+    step("gunicorn, worker and beat from the systemd units' ExecStart, as the unprivileged user")
+    paths = {"/srv/keshi/venv": str(venv), "/srv/keshi/app": str(app), "/var/lib/keshi": str(state)}
+    for unit in UNITS:
+        args, unit_env, workdir = unit_command(unit, paths)
+        start(unit, args, env={**env, **unit_env}, cwd=workdir, user=RUN_AS, log_dir=log_dir)
+
+    step("nginx with deploy/nginx/keshi.conf and a self-signed certificate")
+    run("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
+        "-addext", "subjectAltName=DNS:localhost", "-keyout", web_root / "key.pem", "-out", web_root / "cert.pem")  # fmt: skip
+    config = nginx_config(web_root, https_port=https_port, http_port=http_port, web_port=web_port, state=state)
+    nginx = shutil.which("nginx", path="/usr/sbin:/usr/bin:/sbin:/bin")
+    check(nginx, "nginx is not installed")
+    run(nginx, "-t", "-q", "-p", web_root, "-c", config, "-e", "stderr")
+    start("nginx", [nginx, "-p", str(web_root), "-c", str(config), "-e", "stderr"], env=env, cwd=str(web_root),
+          log_dir=log_dir)  # fmt: skip
+
+    browser = Browser(f"https://localhost:{https_port}", web_root / "cert.pem")
+
+    step("GET /health/ until the database, Redis and a worker answer")
+
+    def healthy():
+        try:
+            _s, _f, content, _i = browser.request("/health/", expect=(200, 503))
+        except (SmokeFailure, OSError) as error:
+            return False, str(error)
+        report = json.loads(content)
+        return all(report.get(k) == "ok" for k in ("database", "cache", "broker", "workers")), report
+
+    report = poll("health", healthy, timeout=60)
+    print(f"  /health/: {report}", flush=True)
+
+    step("log in through the login page")
+    _final, page = browser.page("/accounts/login/")
+    form = form_with(page, "password")
+    final, page = browser.page(
+        "/accounts/login/", data=fill(form, {"username": ADMIN_USER, "password": ADMIN_PASSWORD})
+    )
+    check(final != "/accounts/login/", "the login page came back: the login was refused")
+    check(any(c.name == "sessionid" and c.secure for c in browser.cookies), "no secure session cookie after login")
+
+    step("add an outlet in the admin")
+    _final, page = browser.page("/admin/staff/outlet/add/")
+    form = form_with(page, "name")
+    final, page = browser.page(
+        "/admin/staff/outlet/add/", data=fill(form, {"name": "Smoke Restaurant", "_save": "Save"})
+    )
+    check(final == "/admin/staff/outlet/", f"the outlet was not saved (ended on {final}: {page_title(page)})")
+
+    step("create a guest through the guest form")
+    _final, page = browser.page("/guests/new/")
+    form = form_with(page, "mobile")
+    final, page = browser.page(
+        "/guests/new/",
+        data=fill(form, {"name": "冒烟测试", "surname": "冒", "honorific": "冒总", "mobile": "13800138000"}),
+    )
+    found = re.fullmatch(r"/guests/(\d+)/", final)
+    check(found, f"the guest form did not lead to the guest's profile (ended on {final}: {page_title(page)})")
+    guest = found.group(1)
+    check(THANK_YOU not in page, "the new guest's profile shows a thank-you follow-up before any visit")
+
+    step("log the guest's first visit through the visit form")
+    _final, page = browser.page(f"/guests/{guest}/visits/new/")
+    form = form_with(page, "outlet")
+    outlet = next((v for v in form["options"].get("outlet", []) if v), None)
+    check(outlet, "the visit form offers no outlet")
+    final, page = browser.page(
+        f"/guests/{guest}/visits/new/", data=fill(form, {"outlet": outlet, "party_size": "2", "spend": "688"})
+    )
+    check(final != f"/guests/{guest}/visits/new/", f"the visit was not saved: {page_title(page)}")
+
+    step("the worker writes the first visit's thank-you follow-up")
+
+    def thanked():
+        _final, page = browser.page(f"/guests/{guest}/")
+        return THANK_YOU in page, "no thank-you follow-up on the profile yet"
+
+    poll("thank-you follow-up", thanked, timeout=60)
+
+    step("upload a filled blank card, confirm it, and the worker imports it")
+    _s, _f, blank, _i = browser.request("/cards/template.xlsx")
+    (root / "blank.xlsx").write_bytes(blank)
+    run(venv / "bin" / "python", "-c", FILL_CARD, root / "blank.xlsx", root / "card.xlsx", "卡片导入", "卡",
+        "13900139000")  # fmt: skip
+    _final, page = browser.page("/cards/import/")
+    form = form_with(page, "file")
+    final, page = browser.page(
+        "/cards/import/",
+        data=fill(form, {}),
+        files={"file": ("card.xlsx", (root / "card.xlsx").read_bytes(),
+                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")},
+    )  # fmt: skip
+    found = re.fullmatch(r"/cards/import/(\d+)/", final)
+    check(found, f"the upload did not lead to its import page (ended on {final}: {page_title(page)})")
+    transfer = f"/cards/import/{found.group(1)}/"
+
+    def reached(marker):
+        def probe():
+            _final, page = browser.page(transfer)
+            for bad in ('data-testid="refused"', 'data-testid="failed"', 'data-testid="expired"'):
+                check(bad not in page, f"the import ended {bad}: {re.sub(r'<[^>]+>', ' ', page)[-1500:]}")
+            return marker in page, page_title(page)
+
+        return probe
+
+    poll("the worker checks the file", reached('data-testid="confirm-import"'), timeout=60)
+    _final, page = browser.page(transfer)
+    confirm = [f for f in all_forms(page) if f["action"].endswith("/confirm/")]
+    check(confirm, "the checked import offers no confirm button")
+    browser.page(confirm[0]["action"], data=fill(confirm[0], {}))
+    poll("the worker imports the file", reached('data-testid="done"'), timeout=60)
+    _final, page = browser.page("/?q=13900139000")
+    check("卡片导入" in page, "the imported guest is not found by their mobile")
+
+    step("plain http redirects to https; static files are cached; uploads are not public")
+    connection = http.client.HTTPConnection("127.0.0.1", http_port, timeout=10)
+    connection.request("GET", "/accounts/login/", headers={"Host": "localhost"})
+    response = connection.getresponse()
+    check(response.status == 301 and response.getheader("Location", "").startswith("https://"),
+          f"http answered {response.status} {response.getheader('Location')}")  # fmt: skip
+    connection.close()
+    stylesheet = re.search(r'href="(/static/[^"]+\.css)"', browser.page("/")[1])
+    check(stylesheet, "the login page links no stylesheet under /static/")
+    _s, _f, _c, headers = browser.request(stylesheet.group(1))
+    check("immutable" in headers.get("Cache-Control", ""), f"static file without a long cache: {headers}")
+    browser.request("/media/anything.xlsx", expect=(404,))
+
+    step("X-Forwarded-Proto straight to gunicorn is believed from a trusted proxy only")
+    if (app / "crm" / "proxy.py").exists():
+        check(forwarded_proto_status(web_port, source="127.0.0.1") == 200,
+              "from 127.0.0.1 (a trusted proxy) X-Forwarded-Proto: https was not believed")  # fmt: skip
+        status = forwarded_proto_status(web_port, source="127.0.0.2")
+        check(status == 301, f"from 127.0.0.2 (not a trusted proxy) a forged X-Forwarded-Proto got HTTP {status}")
+    else:
+        print("  skipped: crm/proxy.py (the trusted-proxy middleware) is not in this code", flush=True)
+
+    step("one log format for web, worker and beat; no phone number in any log")
+    require_running()
+    for unit, role in (("keshi-web", "web"), ("keshi-worker", "worker"), ("keshi-beat", "beat")):
+        text = logs[unit].read_text(errors="replace")
+        line = LOG_LINE.format(role=role, logger=r"[\w.]+")
+        check(re.search(line, text, re.M), f"{unit}: no line in the format `<local time +zone> LEVEL {role}[pid] …`")
+        if role == "web":
+            check(
+                re.search(LOG_LINE.format(role=role, logger="keshi.access") + "POST /guests/new/ 302", text, re.M),
+                "no access log line for /guests/new/",
+            )
+    for name, path in {**logs, "nginx access log": web_root / "keshi.access.log"}.items():
+        text = path.read_text(errors="replace")
+        check(not re.search(r"1380013\d{4}|1390013\d{4}", text), f"{name}: a guest's phone number is in the log")
+
+    step("every process is still running")
+    require_running()
+    print(f"SMOKE OK in {time.monotonic() - started:.0f} s", flush=True)
+
+
+def forwarded_proto_status(port: int, *, source: str) -> int:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10, source_address=(source, 0))
+    connection.request("GET", "/accounts/login/", headers={"Host": "localhost", "X-Forwarded-Proto": "https"})
+    status = connection.getresponse().status
+    connection.close()
+    return status
+
+
+def cleanup(root: Path, keep: bool) -> None:
+    stop_all()
+    try:
+        run("psql", f"{PG}/postgres", "-qc", f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
+        for db in (BROKER_DB, CACHE_DB):
+            run("redis-cli", "-u", f"{REDIS}/{db}", "FLUSHDB")
+    except SmokeFailure as error:
+        print(f"cleanup: {error}", flush=True)
+    if keep:
+        print(f"kept {root}", flush=True)
+    else:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    try:
+        main()
+    except SmokeFailure as failure:
+        show_logs()
+        print(f"\nSMOKE FAILED at step “{current_step}”:\n{failure}", file=sys.stderr, flush=True)
+        sys.exit(1)
+    except Exception:
+        show_logs()
+        print(f"\nSMOKE FAILED at step “{current_step}” with an unexpected error:", file=sys.stderr, flush=True)
+        raise
