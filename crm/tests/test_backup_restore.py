@@ -247,3 +247,24 @@ def _exists(database: str) -> bool:
         found = cursor.fetchone()[0] == 1
     server.close()
     return found
+
+
+def _unit(path: Path) -> dict[str, list[str]]:
+    settings = {}
+    for line in path.read_text().splitlines():
+        if "=" in line and not line.startswith(("#", ";", "[")):
+            key, value = line.split("=", 1)
+            settings.setdefault(key.strip(), []).append(value.strip())
+    return settings
+
+
+def test_the_nightly_unit_runs_the_script_with_the_services_environment_file():
+    service, timer = _unit(SCRIPTS / "keshi-backup.service"), _unit(SCRIPTS / "keshi-backup.timer")
+    web = _unit(SCRIPTS.parent / "systemd" / "keshi-web.service")
+    app = Path(web["WorkingDirectory"][0])
+
+    (script,) = service["ExecStart"]
+    assert script == str(app / BACKUP.relative_to(SCRIPTS.parents[1])) and os.access(BACKUP, os.X_OK)
+    assert service["EnvironmentFile"] == web["EnvironmentFile"] and service["User"] == web["User"]
+    assert service["Type"] == ["oneshot"] and "Unit" not in timer  # the timer starts keshi-backup.service
+    assert timer["Persistent"] == ["true"] and timer["OnCalendar"]
