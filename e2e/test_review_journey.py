@@ -9,7 +9,6 @@ from followups.models import FollowUp
 from guests.models import Guest
 from guests.tests.factories import GuestFactory
 from reports import review as review_engine
-from reports import review_views
 from reports.models import Review
 from visits.tests.factories import record_visit
 
@@ -38,7 +37,7 @@ def worker(monkeypatch):
         threads.append(thread)
         thread.start()
 
-    monkeypatch.setattr(review_views, "enqueue", enqueue)
+    monkeypatch.setattr(review_engine, "enqueue", enqueue)
     monkeypatch.setattr(review_engine, "CHUNK", 2)
     yield go
     go.set()

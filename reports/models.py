@@ -82,6 +82,14 @@ class Review(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     error = models.TextField(_("error"), blank=True)
+    # How often the review was handed to the queue, and when last (the sweep sends a review again
+    # that no worker took); when a worker claimed it (the sweep fails a run its worker died on).
+    sends = models.PositiveIntegerField(_("times sent to the worker"), default=0, editable=False)
+    last_sent_at = models.DateTimeField(_("last sent to the worker"), null=True, blank=True, editable=False)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True, editable=False)
+
+    # The error the sweep records for a run whose worker died; the page explains it in the reader's language.
+    WORKER_STOPPED = "The background worker stopped before the review finished."
 
     class Meta:
         ordering = ["-period"]
@@ -95,6 +103,10 @@ class Review(models.Model):
     @property
     def percent(self) -> int:
         return int(100 * self.progress_done / self.progress_total) if self.progress_total else 0
+
+    @property
+    def stopped_by_worker(self) -> bool:
+        return self.status == self.Status.FAILED and self.error == self.WORKER_STOPPED
 
 
 class ReviewLine(models.Model):

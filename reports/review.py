@@ -12,10 +12,15 @@ import datetime
 import logging
 from decimal import Decimal
 
+from django.conf import settings as django_settings
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
-from django.db.models import Count, Max, Min, Q
+from django.db.models import Count, F, Max, Min, Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from crm.tasks import enqueue
 from guests.models import Guest
 from visits.models import Complaint
 
@@ -27,6 +32,14 @@ RETENTION_YEARS = ReviewSettings._meta.get_field("retention_years").default
 logger = logging.getLogger(__name__)
 
 CHUNK = 50_000
+# The compute task's hard time limit (reports/tasks.py). A review still running well past it lost its
+# worker: the sweep fails it, and a retry resumes where it stopped.
+TIME_LIMIT = 3600
+STUCK_AFTER = datetime.timedelta(seconds=TIME_LIMIT) + datetime.timedelta(minutes=30)
+# A worker takes a review within seconds; one still queued after this was most likely sent while
+# the broker was down, and is sent again (a worker claims it once, however many messages arrive).
+RESEND_AFTER = 5 * 60
+RUN = "reports.run_review"
 OPEN_COMPLAINT = [s for s in Complaint.Status.values if s not in ("closed", "rejected")]
 
 
@@ -154,18 +167,67 @@ def review_start(*, actor=None, today: datetime.date | None = None) -> tuple[Rev
     return review, created
 
 
-def review_compute(*, review_id: int) -> Review:
-    """Compute every guest's line in chunks; safe to call again (resumes, never duplicates)."""
+def review_send(*, review_id: int) -> None:
+    """Hand the review to the queue after commit, counted on the row."""
+    from .tasks import compute_review
+
+    Review.objects.filter(pk=review_id).update(sends=F("sends") + 1, last_sent_at=timezone.now())
+    enqueue(compute_review, review_id)
+
+
+def review_retry(*, actor, review: Review) -> None:
+    """Send a queued review again, or queue a failed one again (it resumes where it stopped);
+    ValidationError with the reason when it is running or done."""
+    if not actor.has_perm(RUN):
+        raise PermissionDenied(_("You may not run the archive review."))
+    rows = Review.objects.filter(pk=review.pk)
+    if rows.filter(status=Review.Status.FAILED).update(status=Review.Status.QUEUED, error="", finished_at=None):
+        review_send(review_id=review.pk)
+        return
+    status = rows.values_list("status", flat=True).get()
+    if status == Review.Status.QUEUED:
+        review_send(review_id=review.pk)
+        return
+    if status == Review.Status.RUNNING:
+        raise ValidationError(_("The review is running right now: there is nothing to retry."))
+    raise ValidationError(_("The review is done: there is nothing to retry."))
+
+
+def reviews_sweep(*, now: datetime.datetime | None = None) -> dict[str, int]:
+    """Fail the reviews a worker started and died on (running past STUCK_AFTER), and send again
+    the queued ones no worker took within KESHI_JOB_RESEND_AFTER of being sent. Safe to run twice."""
+    now = now or timezone.now()
+    failed = (
+        Review.objects.filter(status=Review.Status.RUNNING)
+        .alias(since=Coalesce("started_at", "created_at"))
+        .filter(since__lt=now - STUCK_AFTER)
+        .update(status=Review.Status.FAILED, error=Review.WORKER_STOPPED, finished_at=now)
+    )
+    before = now - datetime.timedelta(seconds=getattr(django_settings, "KESHI_JOB_RESEND_AFTER", RESEND_AFTER))
     with transaction.atomic():
-        review = Review.objects.select_for_update().get(pk=review_id)
-        if review.status == Review.Status.READY:
+        waiting = Review.objects.filter(status=Review.Status.QUEUED).alias(sent=Coalesce("last_sent_at", "created_at"))
+        due = list(waiting.filter(sent__lt=before).select_for_update(skip_locked=True).values_list("pk", flat=True))
+        for review_id in due:
+            review_send(review_id=review_id)
+    return {"failed": failed, "resent": len(due)}
+
+
+def review_compute(*, review_id: int) -> Review:
+    """Compute every guest's line in chunks once claimed (queued → running: a second message for the
+    same review finds it taken and does nothing); a retried review resumes, never duplicates."""
+    with transaction.atomic():
+        Status = Review.Status
+        claimed = Review.objects.filter(pk=review_id, status=Status.QUEUED).update(
+            status=Status.RUNNING, started_at=timezone.now()
+        )
+        review = Review.objects.get(pk=review_id)
+        if not claimed:
             return review
         bounds = Guest.objects.filter(anonymised_at__isnull=True).aggregate(
             low=Min("id"), high=Max("id"), total=Count("id")
         )
-        review.status = Review.Status.RUNNING
         review.progress_total = bounds["total"]
-        review.save(update_fields=["status", "progress_total"])
+        review.save(update_fields=["progress_total"])
     try:
         params = _parameters(review)
         low, high = bounds["low"] or 0, (bounds["high"] or 0) + 1
@@ -189,10 +251,13 @@ def review_compute(*, review_id: int) -> Review:
                 # Before the reports read the lines: until then the planner believes the fresh
                 # million lines are a few thousand and reads them all through a nested loop.
                 cursor.execute("ANALYZE reports_reviewline")
-        Review.objects.filter(pk=review.pk).update(status=Review.Status.READY, finished_at=timezone.now())
+        running = Review.objects.filter(pk=review.pk, status=Review.Status.RUNNING)
+        running.update(status=Review.Status.READY, finished_at=timezone.now())
     except Exception as error:
         logger.exception("review %s failed", review.pk)
-        Review.objects.filter(pk=review.pk).update(status=Review.Status.FAILED, error=str(error)[:2000])
+        Review.objects.filter(pk=review.pk, status=Review.Status.RUNNING).update(
+            status=Review.Status.FAILED, error=str(error)[:2000], finished_at=timezone.now()
+        )
         raise
     review.refresh_from_db()
     return review

@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -9,15 +10,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from crm.tasks import enqueue
-
 from .models import Review, ReviewLine
-from .review import review_changes, review_start
+from .review import RUN, review_changes, review_retry, review_send, review_start
 from .review_filters import ReviewLineFilter
 from .services import review_approve, review_reject, tier_reason
-from .tasks import compute_review
-
-RUN = "reports.run_review"
 
 
 @permission_required(RUN, raise_exception=True)
@@ -30,11 +26,31 @@ def review_list(request):
 @require_POST
 def review_run(request):
     review, created = review_start(actor=request.user)
+    period = {"period": review.period}
     if created:
-        enqueue(compute_review, review.pk)
-        messages.success(request, _("The review of period %(period)s has started.") % {"period": review.period})
+        review_send(review_id=review.pk)
+        messages.success(request, _("The review of period %(period)s has started.") % period)
+    elif review.status == Review.Status.QUEUED:
+        messages.info(request, _("The review of period %(period)s is waiting for a background worker: if it does "
+                                 "not start, send it again from this page.") % period)  # fmt: skip
+    elif review.status == Review.Status.RUNNING:
+        messages.info(request, _("The review of period %(period)s is running.") % period)
     else:
-        messages.info(request, _("The review of period %(period)s already exists.") % {"period": review.period})
+        messages.info(request, _("The review of period %(period)s already exists.") % period)
+    return redirect("review:detail", pk=review.pk)
+
+
+@permission_required(RUN, raise_exception=True)
+@require_POST
+def retry_review(request, pk):
+    """Send a queued review to the worker again, or retry a failed one (it resumes where it stopped)."""
+    review = get_object_or_404(Review, pk=pk)
+    try:
+        review_retry(actor=request.user, review=review)
+    except ValidationError as refused:
+        messages.error(request, refused.messages[0])
+    else:
+        messages.success(request, _("The review has been sent to the background worker again."))
     return redirect("review:detail", pk=review.pk)
 
 

@@ -33,6 +33,12 @@ SCHEDULES = {
         "Fails card imports stuck past KESHI_CARD_TRANSFER_STUCK_AFTER (a worker died), expires checked "
         "files not imported within KESHI_CARD_CHECKED_KEPT_FOR, and deletes their file bytes.",
     ),
+    "Archive review sweep": (
+        "reports.tasks.sweep_reviews",
+        {"minute": "*/15"},
+        "Sends again a review no worker took within KESHI_JOB_RESEND_AFTER (it was queued while Redis was "
+        "down), and fails a review a dead worker left running, for a manager to retry from its page.",
+    ),
 }
 
 
