@@ -10,6 +10,11 @@ from pathlib import Path
 import environ
 from django.utils.translation import gettext_lazy as _
 
+from crm.logs import logging_config
+from crm.proxy import trusted_networks
+
+from . import parse
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 env = environ.Env()
@@ -43,6 +48,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: forwarded headers from anyone but a trusted proxy are dropped before anything reads them.
+    "crm.proxy.TrustedProxyMiddleware",
+    "crm.logs.AccessLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "staff.middleware.RelaxedPolicyMiddleware",
@@ -112,17 +120,29 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 # The client address comes from X-Forwarded-For only when this says how many proxies
 # stand in front of the app (0: REMOTE_ADDR only); see staff/client_ip.py.
 KESHI_TRUSTED_PROXY_COUNT = env.int("KESHI_TRUSTED_PROXY_COUNT", default=0)
+# Addresses and networks (CIDR) of the proxies whose X-Forwarded-Proto/-For/-Host are believed; from
+# any other address crm.proxy drops those headers (gunicorn's forwarded_allow_ips reads the same list).
+KESHI_TRUSTED_PROXIES = env.list("KESHI_TRUSTED_PROXIES", default=["127.0.0.1", "::1"])
+trusted_networks(KESHI_TRUSTED_PROXIES)  # a bad entry stops the start, named
 AXES_CLIENT_IP_CALLABLE = "staff.client_ip.client_ip_address"
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# The catalogues (.po) live with the code; compiletranslations writes the compiled .mo files to
+# KESHI_LOCALE_ROOT (production keeps them outside the code folder), where Django reads them.
+KESHI_LOCALE_SOURCE = BASE_DIR / "locale"
+KESHI_LOCALE_ROOT = Path(env.str("KESHI_LOCALE_ROOT", default=str(KESHI_LOCALE_SOURCE)))
+LOCALE_PATHS = [KESHI_LOCALE_ROOT]
 TIME_ZONE = env.str("TIME_ZONE", default="Asia/Shanghai")
 USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# collectstatic's and uploads' folders: in the project folder (ignored by git) for local work,
+# outside the code in production, where they are required.
+STATIC_ROOT = Path(env.str("DJANGO_STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
+MEDIA_URL = "media/"
+MEDIA_ROOT = Path(env.str("DJANGO_MEDIA_ROOT", default=str(BASE_DIR / "media")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -204,8 +224,18 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 2
 # Automatic greetings: e-mail through Django's backend; SMS through this class
 # (followups.senders explains how to plug in a real gateway).
 KESHI_SMS_SENDER = env.str("KESHI_SMS_SENDER", default="followups.senders.LoggingSmsSender")
+# The example HTTP gateway (followups.senders.HttpSmsSender): its URL, bearer token, the signature
+# the carrier requires at the start of every message (e.g. 【某某酒店】) and its timeout in seconds.
+KESHI_SMS_URL = env.str("KESHI_SMS_URL", default="")
+KESHI_SMS_TOKEN = env.str("KESHI_SMS_TOKEN", default="")
+KESHI_SMS_SIGNATURE = env.str("KESHI_SMS_SIGNATURE", default="")
+KESHI_SMS_TIMEOUT = env.float("KESHI_SMS_TIMEOUT", default=10)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Worker and beat log through settings.LOGGING like the web (crm.celery, crm.logs).
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# migrate and beat's start apply followups' setup_schedules, so the schedules follow TIME_ZONE.
+KESHI_SCHEDULES_ON_MIGRATE = True
 
 # How many guests one lookup shows; the front desk wants one screen, not a list.
 GUEST_LOOKUP_LIMIT = 20
@@ -225,6 +255,9 @@ KESHI_IMPORT_MAX_COLUMNS = 64
 # and the import's hard time limits (30 and 60 minutes). A checked file nobody confirmed is deleted
 # after KESHI_CARD_CHECKED_KEPT_FOR seconds.
 KESHI_CARD_TRANSFER_STUCK_AFTER = 2 * 60 * 60
+# A card check or import, or an archive review, still queued this many seconds after it was sent (the
+# broker was down, or the message was lost) is sent again by its quarter-hourly sweep; it still runs once.
+KESHI_JOB_RESEND_AFTER = env.int("KESHI_JOB_RESEND_AFTER", default=300)
 KESHI_CARD_CHECKED_KEPT_FOR = 24 * 60 * 60
 
 # Robustness (issue 12). The guests' change history is read-only in the admin: a revert would
@@ -236,14 +269,37 @@ SIMPLE_HISTORY_REVERT_DISABLED = True
 # gateway call's own timeout, so a slow answer is not mistaken for a dead worker.
 KESHI_GREETING_SENDING_TIMEOUT = env.int("KESHI_GREETING_SENDING_TIMEOUT", default=15 * 60)
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": "INFO"},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
-}
+# Mail: greetings and the admins' error mails. SMTP by default; port 25, or 587 with STARTTLS
+# (EMAIL_USE_TLS), 465 with implicit TLS (EMAIL_USE_SSL), unless EMAIL_PORT says otherwise.
+EMAIL_BACKEND = env.str("DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=False)
+parse.mail_security(use_tls=EMAIL_USE_TLS, use_ssl=EMAIL_USE_SSL)
+EMAIL_PORT = env.int("EMAIL_PORT", default=465 if EMAIL_USE_SSL else 587 if EMAIL_USE_TLS else 25)
+EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
+# Django waits forever on a silent SMTP server by default; a greeting task must not.
+EMAIL_TIMEOUT = env.float("EMAIL_TIMEOUT", default=10)
+DEFAULT_FROM_EMAIL = env.str("DJANGO_DEFAULT_FROM_EMAIL", default="keshi@localhost")
+SERVER_EMAIL = env.str("DJANGO_SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
+EMAIL_SUBJECT_PREFIX = "[KeShi] "
+
+# Error reporting (crm.errors, crm.sentry): a mail to ADMINS on every server error, Sentry when a DSN is set;
+# neither carries what was typed or looked up.
+ADMINS = parse.admins(env.str("DJANGO_ADMINS", default=""))
+DEFAULT_EXCEPTION_REPORTER = "crm.errors.PrivateExceptionReporter"
+DEFAULT_EXCEPTION_REPORTER_FILTER = "crm.errors.PrivateExceptionReporterFilter"
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+SENTRY_ENVIRONMENT = env.str("SENTRY_ENVIRONMENT", default="production")
+if SENTRY_DSN:
+    from crm.sentry import init_sentry
+
+    init_sentry(dsn=SENTRY_DSN, environment=SENTRY_ENVIRONMENT)
+
+# One format for web, worker and beat on stderr (crm.logs), and keshi.access for the requests.
+KESHI_LOG_LEVEL = env.str("KESHI_LOG_LEVEL", default="INFO")
+LOGGING = logging_config(level=KESHI_LOG_LEVEL, time_zone=TIME_ZONE, mail_admins=bool(ADMINS))
 
 ADMIN_SITE_HEADER = _("KeShi guest archive")
 
