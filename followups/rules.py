@@ -230,8 +230,10 @@ RULES = {
 }
 
 
-def rules_run(*, today: datetime.date | None = None, guest_ids=None) -> dict[str, int]:
-    """Run every rule for a day, over every guest or only some; returns how many follow-ups each created."""
+def rules_run(*, today: datetime.date | None = None, guest_ids=None, kinds=None) -> dict[str, int]:
+    """Run the rules for a day (every rule, or those kinds), over every guest or only some; returns
+    how many follow-ups each created."""
     today = today or timezone.localdate()
     settings = RuleSettings.current()
-    return {kind: rule(today=today, settings=settings, guest_ids=guest_ids) for kind, rule in RULES.items()}
+    chosen = RULES if kinds is None else {kind: RULES[kind] for kind in RULES if kind in set(kinds)}
+    return {kind: rule(today=today, settings=settings, guest_ids=guest_ids) for kind, rule in chosen.items()}

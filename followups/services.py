@@ -1,6 +1,9 @@
-"""Writes for follow-ups: made by people, completed, skipped, rescheduled, reassigned."""
+"""Writes for follow-ups: made by people, completed, skipped, rescheduled, reassigned; and
+followups_refresh, the one call other apps make when what they wrote may make one due."""
 
 import datetime
+import enum
+from collections.abc import Iterable
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -8,12 +11,49 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from crm.tasks import enqueue
 from guests.forgetting import admin_log_forget, guest_ids_forgotten_with
 from guests.models import Guest
 
+from . import rules
 from .models import FollowUp
+from .rules import rules_run
+from .tasks import apply_rules_to_guest
 
 MANUAL_FIELDS = ("kind", "due_on", "channel", "owner", "note")
+K = FollowUp.Kind
+
+
+class Event(enum.StrEnum):
+    """What another app wrote that may make a follow-up due before the next hourly rules run."""
+
+    GUEST = "guest"  # a guest created: birthday, anniversary, holiday greetings, a tier A/B win-back
+    VISIT = "visit"  # a visit logged, maybe back-dated: thank-you, courtesy call, win-back
+    COMPLAINT = "complaint"  # recorded, or its remedy carried out: the answer, the satisfaction check
+    IMPORT = "import"  # guests and visits loaded from a file: every rule
+
+
+REFRESHED_BY = {
+    Event.GUEST: frozenset({K.BIRTHDAY, K.ANNIVERSARY, K.HOLIDAY, K.WIN_BACK}),
+    Event.VISIT: frozenset({K.THANK_YOU, K.COURTESY_CALL, K.WIN_BACK}),
+    Event.COMPLAINT: frozenset({K.COMPLAINT_ANSWER, K.SATISFACTION_CHECK}),
+    Event.IMPORT: frozenset(rules.RULES),
+}
+
+
+def followups_refresh(*, guest_ids: Iterable[int], event: Event, at_once: bool = False) -> None:
+    """The one entry other apps call after writing something the follow-up rules read: the rules
+    that event can trigger run for those guests once the caller's transaction commits (a worker's
+    task, sent once per transaction), or at once in the caller's transaction (an import already
+    running in a worker). The hourly run catches up whatever a broker outage dropped."""
+    guest_ids, kinds = list(guest_ids), sorted(REFRESHED_BY[event])
+    if not guest_ids:
+        return
+    if at_once:
+        rules_run(guest_ids=guest_ids, kinds=kinds)
+        return
+    for guest_id in guest_ids:
+        enqueue(apply_rules_to_guest, guest_id, kinds)
 
 
 def followup_may_act(*, actor, followup: FollowUp) -> bool:

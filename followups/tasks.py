@@ -18,9 +18,10 @@ def run_daily_rules() -> dict:
 
 
 @shared_task(acks_late=True, time_limit=120, soft_time_limit=100)
-def apply_rules_to_guest(guest_id: int) -> dict:
-    """The rules for one guest right after a page changed them (new guest, visit, complaint)."""
-    return rules_run(guest_ids=[guest_id])
+def apply_rules_to_guest(guest_id: int, kinds: list[str] | None = None) -> dict:
+    """The rules an event can trigger (followups.services.followups_refresh), for one guest, right
+    after a page changed them; every rule when kinds is None (messages queued before kinds existed)."""
+    return rules_run(guest_ids=[guest_id], kinds=kinds)
 
 
 @shared_task(acks_late=True, time_limit=1800, soft_time_limit=1700)

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from followups.services import Event, followups_refresh
 from guests.models import Guest
 
 from .models import Complaint, ComplaintEvent
@@ -75,17 +76,8 @@ def complaint_record(*, actor, guest, fields: dict) -> Complaint:
         full_clean_with(complaint, errors)
         complaint.save()
         ComplaintEvent.objects.create(complaint=complaint, action="record", to_status=S.RECEIVED, actor=actor)
-        _apply_followup_rules(guest)
+        followups_refresh(guest_ids=[guest.pk], event=Event.COMPLAINT)  # the answer, due within 24 hours
     return complaint
-
-
-def _apply_followup_rules(guest):
-    """The answer due within 24 hours, and the satisfaction check once the remedy is carried out,
-    become follow-ups as soon as the complaint is saved."""
-    from crm.tasks import enqueue
-    from followups.tasks import apply_rules_to_guest
-
-    enqueue(apply_rules_to_guest, guest.pk)
 
 
 def complaint_steps_for(*, actor, complaint: Complaint) -> list[str]:
@@ -130,5 +122,5 @@ def complaint_transition(*, actor, complaint: Complaint, action: str, data: dict
         note=data.get("note", ""),
     )  # fmt: skip
     if step.target == S.CARRIED_OUT:
-        _apply_followup_rules(complaint.guest)  # the satisfaction check, owned by the assignee
+        followups_refresh(guest_ids=[complaint.guest_id], event=Event.COMPLAINT)  # the satisfaction check
     return complaint

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from followups.services import Event, followups_refresh
 from guests.models import Guest, split_list
 from guests.services import guest_update
 
@@ -104,18 +105,10 @@ def visit_record(*, actor, guest: Guest, fields: dict, companions=(), observatio
         last_seen_at=Greatest("last_seen_at", visit.visited_at),
     )
     _note_observations(guest=guest, actor=actor, observations=observations)
-    _apply_followup_rules(guest)
+    followups_refresh(guest_ids=[guest.pk], event=Event.VISIT)  # a first visit's thank-you today
     # Last, so the day total's row is locked for as short a time as the transaction allows.
     totals_move(before=None, after=counted(visit))
     return visit
-
-
-def _apply_followup_rules(guest):
-    """A first visit earns a thank-you the same day, without waiting for the next rules run."""
-    from crm.tasks import enqueue
-    from followups.tasks import apply_rules_to_guest
-
-    enqueue(apply_rules_to_guest, guest.pk)
 
 
 def visit_can_correct(*, actor, visit: Visit) -> bool:

@@ -8,7 +8,7 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from followups.services import greetings_cancel_for_guest
+from followups.services import Event, followups_refresh, greetings_cancel_for_guest
 from staff.models import AuditEvent
 
 from ..forgetting import guest_forget_everywhere
@@ -125,16 +125,9 @@ def guest_create(
         _set_tags(guest, tags)
     for person in related_people:
         related_person_add(guest=guest, actor=actor, **person)
-    _apply_followup_rules(guest)
+    # A birthday in two days should not wait for the next rules run.
+    followups_refresh(guest_ids=[guest.pk], event=Event.GUEST)
     return guest
-
-
-def _apply_followup_rules(guest):
-    """A birthday in two days or a first visit today should not wait for the next rules run."""
-    from crm.tasks import enqueue
-    from followups.tasks import apply_rules_to_guest
-
-    enqueue(apply_rules_to_guest, guest.pk)
 
 
 def _differs(guest: Guest, name: str, value) -> bool:
