@@ -189,14 +189,20 @@ def start(name: str, args: list, *, env: dict, cwd: str, user=None, log_dir: Pat
 def stop_all() -> None:
     for name, process in reversed(list(processes.items())):
         if process.poll() is None:
-            os.killpg(process.pid, signal.SIGQUIT if name == "nginx" else signal.SIGTERM)
+            try:
+                os.killpg(process.pid, signal.SIGQUIT if name == "nginx" else signal.SIGTERM)
+            except ProcessLookupError:
+                pass
     deadline = time.monotonic() + 20
     for name, process in processes.items():
         try:
             process.wait(timeout=max(0.1, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
             print(f"  {name} did not stop within 20 s: killed", flush=True)
-            os.killpg(process.pid, signal.SIGKILL)
+            try:
+                os.killpg(process.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
             process.wait()
 
 
