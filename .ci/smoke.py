@@ -204,6 +204,8 @@ def stop_all() -> None:
             except ProcessLookupError:
                 pass
             process.wait()
+    if processes:
+        print(f"  stopped {', '.join(processes)} in {20 - (deadline - time.monotonic()):.1f} s", flush=True)
 
 
 def show_logs() -> None:
