@@ -3,10 +3,11 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
+
+from crm.paging import page_of
 
 from .greetings import greeting_confirm_sent, greeting_requeue, greetings_unknown
 from .models import Greeting
@@ -32,5 +33,5 @@ def greetings_to_check(request):
             text = _("Marked as sent.") if action == "sent" else _("Queued again: the next run sends it.")
             messages.success(request, text)
         return redirect("followups:greetings")
-    page = Paginator(greetings_unknown(), 50).get_page(request.GET.get("page"))
+    page = page_of(request, greetings_unknown())
     return render(request, "followups/greetings.html", {"page": page})

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from crm.paging import CountedPaginator
+from crm.paging import page_of, wants_fragment
 from guests.models import Guest
 from staff.submissions import submitted_once
 
@@ -31,18 +31,13 @@ TABS = {
 }
 
 
-def _wants_fragment(request) -> bool:
-    headers = request.headers
-    return headers.get("HX-Request") == "true" and headers.get("HX-History-Restore-Request") != "true"
-
-
 def _row_context(request, **extra) -> dict:
     today = timezone.localdate()
     return {"today": today, "tomorrow": today + datetime.timedelta(days=1), **extra}
 
 
 def _counted_page(request, rows, count):
-    return CountedPaginator(rows, PER_PAGE, count=count).get_page(request.GET.get("page"))
+    return page_of(request, rows, per_page=PER_PAGE, count=count)
 
 
 @permission_required("followups.view_followup", raise_exception=True)
@@ -109,16 +104,16 @@ def _act(request, pk, form_class, action, done_message):
             raise ValidationError([message for errors in form.errors.values() for message in errors])
         followup = action(followup, form.cleaned_data)
     except PermissionDenied as refusal:
-        if not _wants_fragment(request):
+        if not wants_fragment(request):
             raise
         context = {"pk": followup.pk, "error": str(refusal) or _("You may not change this follow-up.")}
         return render(request, "followups/partials/refusal.html", context, status=403)
     except ValidationError as invalid:
         error, status = " ".join(invalid.messages), 422
-        if not _wants_fragment(request):
+        if not wants_fragment(request):
             messages.error(request, error)
             return redirect(_back(request))
-    if not _wants_fragment(request):
+    if not wants_fragment(request):
         messages.success(request, done_message(followup))
         return redirect(_back(request))
     followup = FollowUp.objects.select_related("guest", "owner", "completed_by").get(pk=followup.pk)

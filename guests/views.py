@@ -12,6 +12,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from crm.paging import wants_fragment
 from followups.selectors import guest_open_followups
 from staff.submissions import submitted_once
 from visits.selectors import guest_figures, guest_timeline
@@ -35,11 +36,6 @@ from .selectors import guest_duplicates, guest_history, guest_profile, guest_sea
 from .services import guest_anonymise, guest_create, guest_merge, guest_quick_add, guest_update, related_people_save
 
 
-def _wants_fragment(request) -> bool:
-    headers = request.headers
-    return headers.get("HX-Request") == "true" and headers.get("HX-History-Restore-Request") != "true"
-
-
 @transaction.non_atomic_requests  # read-only and the busiest page: no BEGIN/COMMIT round trips
 @permission_required("guests.view_guest", raise_exception=True)
 def lookup(request):
@@ -47,7 +43,7 @@ def lookup(request):
     query = request.GET.get("q", "").replace("\x00", "").strip()[:50]
     results = list(guest_search(query=query)) if query else []
     context = {"query": query, "results": results, "rows": guest_rows(results)}
-    template = "partials/guest_results.html" if _wants_fragment(request) else "guests/lookup.html"
+    template = "partials/guest_results.html" if wants_fragment(request) else "guests/lookup.html"
     response = render(request, template, context)
     patch_vary_headers(response, ["HX-Request"])
     return response

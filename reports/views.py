@@ -8,15 +8,16 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from crm.paging import page_number
+from crm.paging import page_uncounted, query_with
 
 from .catalogue import REPORTS
 from .exports import MAX_ROWS, export_xlsx
 from .selectors import review_latest, staff_names
 from .services import report_download_record
 
+PER_PAGE = 50  # rows of a report page (its download holds them all)
+
 VIEW = "reports.view_review"
-PER_PAGE = 50
 EXPORT_CHUNK = 2000
 
 
@@ -38,9 +39,9 @@ def report_page(request, slug):
     if request.GET.get("format") == "xlsx":
         if not filterset.is_valid():
             messages.error(request, _("Some filters are not valid: correct them, then download again."))
-            return redirect(f"{request.path}?{_with(request.GET, format=None)}")
+            return redirect(f"{request.path}?{query_with(request.GET, format=None)}")
         return _download(request, report, rows, filterset)
-    page = _page(request, rows) if report.paginate else None
+    page = page_uncounted(request, rows, per_page=PER_PAGE) if report.paginate else None
     shown = list(page["rows"] if page else rows)
     shown = report.present(shown, staff_names(ids=report.owner_ids(shown)))
     context = {
@@ -51,29 +52,10 @@ def report_page(request, slug):
         "rows": shown,
         "page": page,
         "chart": report.chart(shown) if shown else None,
-        "download_query": _with(request.GET, format="xlsx", page=None),
+        "download_query": query_with(request.GET, format="xlsx", page=None),
         **(report.extra(shown) if valid else {}),
     }
     return render(request, "reports/report.html", context)
-
-
-def _page(request, rows) -> dict:
-    """A page without counting every row: at a million guests a count costs more than the page.
-    A page past the last row (the list shrank, or the number was made up) shows the first."""
-    number = page_number(request.GET.get("page"))
-    start = (number - 1) * PER_PAGE
-    found = list(rows[start : start + PER_PAGE + 1])
-    if not found and number > 1:
-        number, start = 1, 0
-        found = list(rows[: PER_PAGE + 1])
-    return {
-        "rows": found[:PER_PAGE],
-        "number": number,
-        "first": start + 1,
-        "last": start + min(len(found), PER_PAGE),
-        "previous": _with(request.GET, page=number - 1) if number > 1 else None,
-        "next": _with(request.GET, page=number + 1) if len(found) > PER_PAGE else None,
-    }
 
 
 class TooManyRows(Exception):
@@ -89,7 +71,7 @@ def _download(request, report, rows, filterset):
             request,
             _("More than %(max)s rows match: narrow the filters, then download again.") % {"max": f"{MAX_ROWS:,}"},
         )
-        return redirect(f"{request.path}?{_with(request.GET, format=None)}")
+        return redirect(f"{request.path}?{query_with(request.GET, format=None)}")
     # The filters as the manager set them and the form read them, nothing else the query string carried.
     cleaned = filterset.form.cleaned_data
     filters = {
@@ -112,15 +94,6 @@ def _presented(report, rows):
             raise TooManyRows
         owners |= staff_names(ids=report.owner_ids(chunk) - owners.keys())
         yield from report.present(chunk, owners)
-
-
-def _with(query, **changes) -> str:
-    query = query.copy()
-    for key, value in changes.items():
-        query.pop(key, None)
-        if value is not None:
-            query[key] = value
-    return query.urlencode()
 
 
 def _review_url() -> str | None:

@@ -3,14 +3,13 @@ import datetime
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Count, Sum
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from crm.paging import CountedPaginator
+from crm.paging import page_of
 from guests.models import Guest
 from staff.submissions import submitted_once
 
@@ -86,8 +85,7 @@ def visit_list(request):
     filterset = VisitFilter(_with_default_window(request.GET), queryset=visits)
     rows = filterset.qs if filterset.is_valid() else visits.none()
     totals = rows.aggregate(visits=Count("id"), spend=Sum("spend"), guests=Sum("party_size"))
-    paginator = CountedPaginator(rows.order_by("-visited_at", "-id"), 50, count=totals["visits"])
-    page = paginator.get_page(request.GET.get("page"))
+    page = page_of(request, rows.order_by("-visited_at", "-id"), count=totals["visits"])
     return render(request, "visits/list.html", {"filter": filterset, "page": page, "totals": totals})
 
 
@@ -130,7 +128,7 @@ def complaint_list(request):
     complaints = Complaint.objects.select_related("guest", "outlet", "assignee")
     filterset = ComplaintFilter(request.GET, queryset=complaints)
     rows = filterset.qs if filterset.is_valid() else complaints.none()
-    page = Paginator(rows.order_by("-received_at", "-id"), 50).get_page(request.GET.get("page"))
+    page = page_of(request, rows.order_by("-received_at", "-id"))
     context = {
         "filter": filterset,
         "page": page,
