@@ -638,7 +638,12 @@ def main() -> None:
     stylesheet = re.search(r'href="(/static/[^"]+\.css)"', browser.page("/")[1])
     check(stylesheet, "the login page links no stylesheet under /static/")
     _s, _f, _c, headers = browser.request(stylesheet.group(1))
-    check("immutable" in headers.get("Cache-Control", ""), f"static file without a long cache: {headers}")
+    # nginx's own header, not WhiteNoise's (whose is similar): the file came from disk, not through gunicorn.
+    nginx_cache = re.search(
+        r'location /static/ \{[^}]*add_header Cache-Control "([^"]+)"', config.with_name("keshi.conf").read_text()
+    )
+    check(nginx_cache, "deploy/nginx/keshi.conf sets no Cache-Control for /static/")
+    check(headers.get("Cache-Control") == nginx_cache.group(1), f"static file not served by nginx: {headers}")
     browser.request("/media/anything.xlsx", expect=(404,))
 
     step("X-Forwarded-Proto straight to gunicorn is believed from a trusted proxy only")
