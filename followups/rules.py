@@ -26,29 +26,37 @@ CATCH_UP_DAYS = 7
 K = FollowUp.Kind
 
 
+def _columns(*, guest, kind, due_on, channel, occasion, note, owner) -> dict:
+    """Every column of a follow-up the rules write, as expressions over the rows they select."""
+    text = CharField()
+    return {
+        "guest_id": guest,
+        "kind": Value(kind, text),
+        "due_on": due_on if hasattr(due_on, "resolve_expression") else Value(due_on, DateField()),
+        "channel": Value(channel, text),
+        "owner_id": owner or F("owner_id"),
+        "status": Value(FollowUp.Status.OPEN, text),
+        "note": Value(note, text),
+        "outcome": Value("", text),
+        "rule": Value(kind, text),
+        "occasion": occasion if hasattr(occasion, "resolve_expression") else Value(occasion, text),
+        "created_by_id": Value(None, IntegerField()),
+        "created_at": Value(timezone.now(), DateTimeField()),
+        "completed_at": Value(None, DateTimeField()),
+        "completed_by_id": Value(None, IntegerField()),
+    }
+
+
+# The columns the rules' INSERT … SELECT writes; a test holds them equal to the model's fields.
+COLUMNS = tuple(_columns(guest=None, kind="", due_on=None, channel="", occasion="", note="", owner=None))
+
+
 def _insert(queryset, *, guest, kind, due_on, channel, occasion, note="", owner=None) -> int:
     """Write the follow-ups that queryset's rows describe, skipping those that exist."""
-    text = CharField()
-    return insert_select(
-        FollowUp,
-        queryset,
-        {
-            "guest_id": guest,
-            "kind": Value(kind, text),
-            "due_on": due_on if hasattr(due_on, "resolve_expression") else Value(due_on, DateField()),
-            "channel": Value(channel, text),
-            "owner_id": owner or F("owner_id"),
-            "status": Value(FollowUp.Status.OPEN, text),
-            "note": Value(note, text),
-            "outcome": Value("", text),
-            "rule": Value(kind, text),
-            "occasion": occasion if hasattr(occasion, "resolve_expression") else Value(occasion, text),
-            "created_by_id": Value(None, IntegerField()),
-            "created_at": Value(timezone.now(), DateTimeField()),
-            "completed_at": Value(None, DateTimeField()),
-            "completed_by_id": Value(None, IntegerField()),
-        },
+    columns = _columns(
+        guest=guest, kind=kind, due_on=due_on, channel=channel, occasion=occasion, note=note, owner=owner
     )
+    return insert_select(FollowUp, queryset, columns)
 
 
 def _guests(guest_ids):

@@ -166,3 +166,27 @@ def greetings_cancel_for_guest(*, guest: Guest) -> int:
     from .models import Greeting
 
     return Greeting.objects.filter(guest=guest, status=Greeting.Status.PENDING).update(status=Greeting.Status.CANCELLED)
+
+
+def followups_add(*, actor, followups: Iterable[FollowUp]) -> int:
+    """Follow-ups decided in bulk (an approved review's proposals): each is validated before any is
+    written, none is made for an anonymised guest, and one whose (guest, rule, occasion) exists is
+    skipped, as the rules' INSERT … SELECT skips it. Returns how many were made."""
+    followups, now = list(followups), timezone.now()
+    guest_ids = {f.guest_id for f in followups}
+    forgotten = set(Guest.objects.filter(pk__in=guest_ids, anonymised_at__isnull=False).values_list("pk", flat=True))
+    existing = set(
+        FollowUp.objects.filter(guest_id__in=guest_ids, rule__in={f.rule for f in followups}).values_list(
+            "guest_id", "rule", "occasion"
+        )
+    )
+    wanted = [f for f in followups if f.guest_id not in forgotten and (f.guest_id, f.rule, f.occasion) not in existing]
+    for followup in wanted:
+        followup.status, followup.outcome = FollowUp.Status.OPEN, ""
+        followup.created_by_id, followup.created_at = actor.pk, followup.created_at or now
+        followup.full_clean(
+            exclude=["guest", "owner", "created_by", "completed_by"], validate_unique=False, validate_constraints=False
+        )
+    # A row a concurrent writer made meanwhile is skipped by the unique constraint.
+    FollowUp.objects.bulk_create(wanted, ignore_conflicts=True)
+    return len(wanted)

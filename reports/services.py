@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from followups.models import Channel, FollowUp
+from followups.services import followups_add
 from guests.models import Guest
 from guests.services import AnonymiseReason, guest_anonymise, guest_update
 from staff.models import AuditEvent
@@ -111,11 +112,10 @@ def _create_followups(line, actor, now):
                 note=_("From review %(period)s") % {"period": line.review.period},
                 rule=rule,
                 occasion=occasion,
-                created_by=actor,
                 created_at=now,
             )
         )
-    FollowUp.objects.bulk_create(followups, ignore_conflicts=True)
+    followups_add(actor=actor, followups=followups)
 
 
 @transaction.atomic
