@@ -647,13 +647,12 @@ def main() -> None:
     browser.request("/media/anything.xlsx", expect=(404,))
 
     step("X-Forwarded-Proto straight to gunicorn is believed from a trusted proxy only")
-    if (app / "crm" / "proxy.py").exists():
-        check(forwarded_proto_status(web_port, source="127.0.0.1") == 200,
-              "from 127.0.0.1 (a trusted proxy) X-Forwarded-Proto: https was not believed")  # fmt: skip
-        status = forwarded_proto_status(web_port, source="127.0.0.2")
-        check(status == 301, f"from 127.0.0.2 (not a trusted proxy) a forged X-Forwarded-Proto got HTTP {status}")
-    else:
-        print("  skipped: crm/proxy.py (the trusted-proxy middleware) is not in this code", flush=True)
+    check(
+        forwarded_proto_status(web_port, source="127.0.0.1") == 200,
+        "from 127.0.0.1 (a trusted proxy) X-Forwarded-Proto: https was not believed",
+    )
+    status = forwarded_proto_status(web_port, source="127.0.0.2")
+    check(status == 301, f"from 127.0.0.2 (not a trusted proxy) a forged X-Forwarded-Proto got HTTP {status}")
 
     step("one log format for web, worker and beat; no phone number in any log")
     require_running()
