@@ -20,6 +20,7 @@ import sys
 
 from celery import Celery, signals
 from django.db.models.signals import post_migrate
+from django.dispatch import receiver
 
 MISSING_SETTINGS = (
     "DJANGO_SETTINGS_MODULE is not set: start the Celery worker and beat with "
@@ -61,7 +62,7 @@ def apply_schedules_when_beat_starts(sender=None, **kwargs):
     apply_schedules()
 
 
-@post_migrate.connect
+@receiver(post_migrate)
 def apply_schedules_after_migrate(sender, **kwargs):
     from django.conf import settings
 

@@ -1,7 +1,14 @@
-"""Create or update the Celery beat schedules (django-celery-beat); safe to run on every release."""
+"""Create or update the Celery beat schedules (django-celery-beat); safe to run on every release.
 
+The schedules are in TIME_ZONE as it is when this runs, and beat's start and migrate run it
+(crm.celery): after TIME_ZONE changes, restarting beat moves every schedule to the new zone
+and removes the rows left in the old one.
+"""
+
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.db.models import Q
 from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
 from crm.celery import app
@@ -42,6 +49,9 @@ SCHEDULES = {
 }
 
 
+CRONTAB_FIELDS = ("minute", "hour", "day_of_week", "day_of_month", "month_of_year")
+
+
 class Command(BaseCommand):
     help = "Create or update the periodic tasks Celery beat runs."
 
@@ -49,7 +59,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         app.loader.import_default_modules()
         for name, (task, cron, description) in SCHEDULES.items():
-            crontab, _created = CrontabSchedule.objects.get_or_create(timezone=app.conf.timezone, **cron)
+            crontab, _created = CrontabSchedule.objects.get_or_create(timezone=settings.TIME_ZONE, **cron)
             enabled = task in app.tasks
             PeriodicTask.objects.update_or_create(
                 name=name,
@@ -58,3 +68,8 @@ class Command(BaseCommand):
             )  # fmt: skip
             state = "enabled" if enabled else "disabled (task not installed yet)"
             self.stdout.write(f"{name}: {task} at {crontab} — {state}")
+        # Ours, in a former time zone, now that no task uses them.
+        ours = Q()
+        for _task, cron, _description in SCHEDULES.values():
+            ours |= Q(**(dict.fromkeys(CRONTAB_FIELDS, "*") | cron))
+        CrontabSchedule.objects.filter(ours, periodictask=None).delete()
