@@ -161,7 +161,7 @@ def review_start(*, actor=None, today: datetime.date | None = None) -> tuple[Rev
         },
     )
     if not created and review.status == Review.Status.FAILED:
-        Review.objects.filter(pk=review.pk).update(status=Review.Status.QUEUED, error="")
+        Review.objects.filter(pk=review.pk).update(status=Review.Status.QUEUED, error="", finished_at=None)
         review.refresh_from_db()
         created = True
     return review, created

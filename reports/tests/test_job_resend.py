@@ -227,4 +227,5 @@ def test_run_on_a_failed_review_of_the_period_retries_it(
     with django_capture_on_commit_callbacks(execute=True) as sent:
         client_for(manager).post(reverse("review:run"), **EN)
     review = Review.objects.get()
-    assert len(sent) == 1 and (review.status, review.sends) == ("ready", 2)
+    assert len(sent) == 1 and (review.status, review.sends, review.error) == ("ready", 2, "")
+    assert review.finished_at is not None
