@@ -37,14 +37,23 @@ from django.core.exceptions import ImproperlyConfigured
 FORMAT = "%(asctime)s %(levelname)s %(role)s[%(process)d] %(name)s: %(message)s"
 LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 ROLE = re.compile(r"^[a-z][a-z0-9-]*$")
-# Seven digits or more (an optional +), or a mobile written in groups: 138 1234 5678, 138-1234-5678.
-_NUMBER = re.compile(r"(?<![\d*])\+?\d{7,}(?!\d)|(?<!\d)\d{3}[ -]\d{4}[ -]\d{4}(?!\d)")
+# Seven digits or more (an optional +), or a mobile written in groups (138 1234 5678, 138-1234-5678),
+# standing alone or next to Chinese text (手机13812345678) but not inside a word, a hex string or a
+# decimal's fraction; a UUID (Celery's task ids) is kept whole.
+_UUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+_NUMBER = re.compile(
+    rf"(?P<uuid>{_UUID})"
+    r"|(?<![0-9A-Za-z.+*])\+?\d{7,}(?![0-9A-Za-z])"
+    r"|(?<![0-9A-Za-z.+*])\d{3}[ -]\d{4}[ -]\d{4}(?![0-9A-Za-z])"
+)
 
 access_logger = logging.getLogger("keshi.access")
 
 
 def mask_numbers(text: str) -> str:
     def last_four(match: re.Match) -> str:
+        if match.group("uuid"):
+            return match.group()
         digits = "".join(ch for ch in match.group() if ch.isdigit())
         return "*" * (len(digits) - 4) + digits[-4:]
 

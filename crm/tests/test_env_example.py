@@ -11,6 +11,7 @@ READ = re.compile(r"""\benv(?:\.\w+)?\(\s*["']([A-Z][A-Z0-9_]*)["']""")
 READ_FROM_OS = re.compile(
     r"""\b(?:os\.environ\.get|os\.getenv|os\.environ\.setdefault|environ\.get)\(\s*["']([A-Z][A-Z0-9_]*)["']"""
 )
+SHELL_READ = re.compile(r"\$\{?([A-Z][A-Z0-9_]*)")
 LISTED = re.compile(r"^#?\s*([A-Z][A-Z0-9_]*)=", re.MULTILINE)
 
 
@@ -27,6 +28,15 @@ def variables_read_by_the_processes() -> set[str]:
     found = set()
     for path in [*(ROOT / "crm").glob("*.py"), *(ROOT / "deploy").glob("*.py"), ROOT / "manage.py"]:
         found |= set(READ_FROM_OS.findall(path.read_text(encoding="utf-8")))
+    return found
+
+
+def variables_the_deploy_scripts_read() -> set[str]:
+    """The operations scripts in deploy/ (backup, restore) read the same file."""
+    found = set()
+    for path in (ROOT / "deploy").rglob("*"):
+        if path.is_file() and path.suffix != ".py":
+            found |= set(SHELL_READ.findall(path.read_text(encoding="utf-8", errors="replace")))
     return found
 
 
@@ -59,5 +69,5 @@ def test_every_variable_the_processes_read_outside_the_settings_is_in_the_env_ex
 
 
 def test_every_variable_in_the_env_example_is_read_by_something():
-    read = variables_read_by_settings() | variables_read_by_the_processes()
+    read = variables_read_by_settings() | variables_read_by_the_processes() | variables_the_deploy_scripts_read()
     assert sorted(listed_in_env_example() - read) == []

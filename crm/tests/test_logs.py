@@ -75,10 +75,18 @@ def test_phone_numbers_are_masked_in_messages_and_tracebacks_to_their_last_four_
     assert "Key (mobile)=(*******5678)" in text and "13812345678" not in text
 
 
-def test_dates_durations_and_ids_are_left_alone():
-    assert mask_numbers("visit 2026-12-02 18:10 took 1234ms for guest 98765") == (
-        "visit 2026-12-02 18:10 took 1234ms for guest 98765"
-    )
+def test_dates_durations_task_ids_and_hashes_are_left_alone():
+    for text in (
+        "visit 2026-12-02 18:10 took 1234ms for guest 98765",
+        "Task followups.tasks.apply_rules_to_guest[a1232710-d179-4876-ac25-123456783037] succeeded in "
+        "0.000123439532s: None",
+        "card 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08 checked",
+    ):
+        assert mask_numbers(text) == text
+
+
+def test_a_phone_next_to_chinese_text_is_masked():
+    assert mask_numbers("手机13812345678，座机021-12345678") == "手机*******5678，座机021-****5678"
 
 
 def test_the_configuration_keeps_sql_quiet_and_django_on_the_one_handler():
