@@ -8,25 +8,9 @@ from django.utils.translation import gettext_lazy as _
 
 from staff.submissions import OPENED_FIELD, TOKEN_FIELD, OpenedStateMixin, SubmissionTokenMixin, conflict_message
 
+from .fieldsets import BIRTHDAY, CONFIDENTIAL, CONSENT, DATES, IDENTITY, NOTES, PREFERENCES, SOURCE, TIER, WORK
 from .models import Guest, RelatedPerson
-from .services import PREFERENCE_FIELDS
 from .validators import normalise_mobile, validate_mobile
-
-IDENTITY = ("name", "surname", "honorific", "gender", "mobile", "landline", "wechat", "email", "region", "address")
-BIRTHDAY = ("birth_year", "birth_month", "birth_day", "birthday_lunar", "birthday_leap_month")
-WORK = ("company", "title", "org_type", "payment")
-PREFERENCES = (
-    "favourite_dishes", "favourite_drinks", "taste", "taboos", "allergies", "seating", "smoking",
-    "special_needs", "topics_to_avoid",
-)  # fmt: skip
-DATES = ("anniversary", "company_anniversary")
-SOURCE = ("source",)
-CONSENT = ("greeting_consent",)
-NOTES = ("notes",)
-TIER = ("tier", "owner")
-CONFIDENTIAL = ("confidential_notes",)
-
-assert set(PREFERENCES) == PREFERENCE_FIELDS
 
 _TEXTAREA = {"rows": 2}
 

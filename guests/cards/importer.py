@@ -23,8 +23,10 @@ from django.core.exceptions import ValidationError
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from ..fieldsets import REFERENCES
 from ..models import Guest, RelatedPerson
 from ..pinyin import split_name
+from ..services.bulk import chunked
 from . import fields as F
 from .compare import AsExported
 from .export import records_by_card, register_columns
@@ -34,7 +36,6 @@ from .safety import inspect
 CHUNK = 900  # stays under SQLite's limit on query parameters
 UNCHANGED, CREATE, UPDATE = "unchanged", "create", "update"
 TEXT_KINDS = {"text", "list"}
-NOT_VALIDATED = ["owner", "referred_by", "consent_recorded_by", "created_by"]  # resolved in bulk instead
 CONFIDENTIAL_KEYS = frozenset(spec.key for spec in F.FIELDS if spec.confidential)
 
 
@@ -246,16 +247,10 @@ def _convert_people(entry: Entry, problems) -> list[dict]:
     return people
 
 
-def _chunks(values):
-    values = list(values)
-    for start in range(0, len(values), CHUNK):
-        yield values[start : start + CHUNK]
-
-
 def _resolve_references(converted, problems) -> None:
     cards = {item.referred_card for item in converted if item.referred_card}
     found = {}
-    for chunk in _chunks(cards):
+    for chunk in chunked(cards):
         found.update(Guest.objects.filter(card_no__in=chunk).values_list("card_no", "pk"))
     users = _users_by_name() if any(item.owner_name for item in converted) else {}
     for item in converted:
@@ -296,7 +291,7 @@ def _match(converted, problems, by_card: dict[str, int]) -> dict[int, int | None
     number of the file that exists), else the mobile."""
     mobiles = {item.fields.get("mobile") for item in converted if not item.card_no and item.fields.get("mobile")}
     by_mobile = defaultdict(list)
-    for chunk in _chunks(mobiles):
+    for chunk in chunked(mobiles):
         for mobile, pk in Guest.objects.filter(mobile__in=chunk, anonymised_at__isnull=True).values_list(
             "mobile", "pk"
         ):
@@ -336,14 +331,14 @@ def _match(converted, problems, by_card: dict[str, int]) -> dict[int, int | None
 
 def _load(ids) -> dict[int, Guest]:
     guests = {}
-    for chunk in _chunks(ids):
+    for chunk in chunked(ids):
         guests.update((g.pk, g) for g in Guest.objects.filter(pk__in=chunk).order_by())
     return guests
 
 
 def _load_people(ids) -> dict[int, list[dict]]:
     people = defaultdict(list)
-    for chunk in _chunks(ids):
+    for chunk in chunked(ids):
         for person in RelatedPerson.objects.filter(guest_id__in=chunk).order_by("guest_id", "id"):
             people[person.guest_id].append({"name": person.name, "relation": person.relation, "phone": person.phone})
     return people
@@ -392,7 +387,7 @@ def _diff(item: _Converted, guest: Guest | None, people: list[dict] | None, prob
         if action.people is not None:
             action.changed.append(F.PEOPLE_TABLE.name_in(language))
     try:
-        candidate.full_clean(exclude=["card_no", *NOT_VALIDATED], validate_unique=False)
+        candidate.full_clean(exclude=["card_no", *REFERENCES], validate_unique=False)
     except ValidationError as error:
         for name, messages in error.message_dict.items():
             key = _field_key(name) if name != "__all__" else ""

@@ -11,39 +11,12 @@ from django.utils.translation import gettext as _
 from followups.services import Event, followups_refresh, greetings_cancel_for_guest
 from staff.models import AuditEvent
 
+from ..fieldsets import CONFIDENTIAL_FIELDS, LIST_FIELDS, PERSONAL_FIELDS, PREFERENCE_FIELDS, TIER_FIELDS
 from ..forgetting import guest_forget_everywhere
 from ..merging import merge_steps_run
 from ..models import CardSequence, Guest, RelatedPerson, Tag, split_list
 from ..pinyin import kept_surname, search_keys
 from ..validators import normalise_mobile
-
-PREFERENCE_FIELDS = frozenset(
-    {
-        "favourite_dishes",
-        "favourite_drinks",
-        "taste",
-        "taboos",
-        "allergies",
-        "seating",
-        "smoking",
-        "special_needs",
-        "topics_to_avoid",
-    }
-)
-TIER_FIELDS = frozenset({"tier", "owner"})
-CONFIDENTIAL_FIELDS = frozenset({"confidential_notes"})
-
-# Lists whose entries are merged rather than overwritten when two records become one:
-# losing a taboo or an allergy in a merge is the one mistake a restaurant cannot make.
-LIST_FIELDS = ("favourite_dishes", "favourite_drinks", "taboos", "allergies", "special_needs", "topics_to_avoid")
-
-PERSONAL_FIELDS = (
-    "name", "surname", "honorific", "gender", "birth_year", "birth_month", "birth_day", "birthday_lunar",
-    "birthday_leap_month", "mobile", "landline", "wechat", "email", "address", "region", "company", "title",
-    "favourite_dishes", "favourite_drinks", "taste", "taboos", "allergies", "seating", "smoking",
-    "special_needs", "topics_to_avoid", "anniversary", "company_anniversary", "notes", "confidential_notes",
-    "referred_by", "greeting_consent", "consent_recorded_by", "consent_recorded_at",
-)  # fmt: skip
 
 
 def _check_field_permissions(actor, fields: Iterable[str]) -> None:

@@ -8,6 +8,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
+from ..fieldsets import REFERENCES
 from ..models import CardSequence, Guest, RelatedPerson
 from .archive import (
     _apply_changes,
@@ -18,10 +19,11 @@ from .archive import (
 )
 
 BULK_BATCH = 500  # rows per INSERT, and per bulk_update off PostgreSQL (its CASE grows with the square of it)
-REFERENCES = ("owner", "referred_by", "consent_recorded_by", "created_by")
 
 
-def _chunked(values: list, size: int = 900):  # under SQLite's limit on query parameters
+def chunked(values, size: int = 900):
+    """values in lists of `size`: 900 stays under SQLite's limit on query parameters."""
+    values = list(values)
     for start in range(0, len(values), size):
         yield values[start : start + size]
 
@@ -38,7 +40,7 @@ def card_nos_next(count: int) -> list[str]:
             wanted = [f"KS{value:06d}" for value in range(first, first + count - len(numbers))]
             sequence.value += len(wanted)
             taken = set()
-            for chunk in _chunked(wanted):
+            for chunk in chunked(wanted):
                 taken.update(Guest.objects.filter(card_no__in=chunk).values_list("card_no", flat=True))
             numbers += [number for number in wanted if number not in taken]
         sequence.save(update_fields=["value"])
@@ -54,7 +56,7 @@ def _check_references(objs: list, names: Iterable[str]) -> None:
         field = type(objs[0])._meta.get_field(name)
         values = sorted({getattr(obj, field.attname) for obj in objs} - {None})
         found = set()
-        for chunk in _chunked(values):
+        for chunk in chunked(values):
             found.update(field.remote_field.model._base_manager.filter(pk__in=chunk).values_list("pk", flat=True))
         for value in values:
             if value not in found:
@@ -70,7 +72,7 @@ def _check_card_nos_free(guests: list[Guest]) -> None:
         if guest.card_no in seen and seen[guest.card_no] != guest.pk:
             raise ValidationError({"card_no": Guest._meta.get_field("card_no").error_messages["unique"]})
         seen[guest.card_no] = guest.pk
-    for chunk in _chunked(list(seen)):
+    for chunk in chunked(list(seen)):
         for card_no, pk in Guest.objects.filter(card_no__in=chunk).values_list("card_no", "pk"):
             if seen[card_no] != pk:
                 raise ValidationError({"card_no": Guest._meta.get_field("card_no").error_messages["unique"]})
@@ -84,7 +86,7 @@ def _history_m2m(records: list) -> None:
         m2m_history, through = getattr(history, field.name).model, field.remote_field.through
         source = through._meta.get_field(field.m2m_field_name()).attname
         rows: dict[int, list] = {}
-        for chunk in _chunked(sorted({record.id for record in records})):
+        for chunk in chunked(sorted({record.id for record in records})):
             for row in through.objects.filter(**{f"{source}__in": chunk}).order_by("pk"):
                 rows.setdefault(getattr(row, source), []).append(row)
         m2m_history.objects.bulk_create(
@@ -134,14 +136,14 @@ def _update_rows(guests: list[Guest], attnames: list[str]) -> None:
     """bulk_update, which builds a CASE per field and guest in Python: on PostgreSQL one
     UPDATE ... FROM (VALUES ...) per thousand guests instead, a fifth of the time."""
     if connection.vendor != "postgresql":
-        for batch in _chunked(guests, BULK_BATCH):
+        for batch in chunked(guests, BULK_BATCH):
             Guest.objects.bulk_update(batch, attnames)
         return
     quote, fields = connection.ops.quote_name, [Guest._meta.get_field(name) for name in attnames]
     columns = ", ".join(quote(field.column) for field in fields)
     sets = ", ".join(f"{quote(f.column)} = CAST(v.{quote(f.column)} AS {f.db_type(connection)})" for f in fields)
     row = "(" + ", ".join(["%s"] * (len(fields) + 1)) + ")"
-    for batch in _chunked(guests, 1000):
+    for batch in chunked(guests, 1000):
         params = []
         for guest in batch:
             params.append(guest.pk)
@@ -160,7 +162,7 @@ def guest_bulk_update(*, actor, changes: list[tuple[int, dict]], reason: str | N
     validation and history (with the reason and the guest's tags), in a few queries. `changes`
     holds (guest id, fields) pairs; returns the guests that changed."""
     stored: dict[int, Guest] = {}
-    for chunk in _chunked([pk for pk, _fields in changes]):
+    for chunk in chunked([pk for pk, _fields in changes]):
         stored.update((g.pk, g) for g in Guest.objects.select_for_update().filter(pk__in=chunk).order_by())
     columns = [field.attname for field in Guest._meta.concrete_fields]
     now, saved, written = timezone.now(), [], set()
