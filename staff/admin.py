@@ -1,14 +1,18 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q
 from django.shortcuts import redirect
-from django.urls import reverse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
 
-from . import roles, setup
+from . import lockouts, roles, setup
 from .models import AuditEvent, Outlet, Room, User
 from .services import user_staff_status_sync
 
@@ -48,16 +52,91 @@ def _permissions_held(account) -> set[str]:
     return {f"{app_label}.{codename}" for app_label, codename in rows}
 
 
+class LockedFilter(admin.SimpleListFilter):
+    title = _("login locked")
+    parameter_name = "locked"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Locked now"))]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(locked_at__isnull=False) if self.value() == "yes" else queryset
+
+
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     """A non-superuser sees neither superuser status, nor permissions of one's own, nor a role they
     may not give; cannot change their own roles; and cannot change the account (nor the password)
-    of anyone holding more than they do (see may_change_account)."""
+    of anyone holding more than they do (see may_change_account). An account locked by too many
+    wrong passwords says so on the list and on its page, which unlock it (staff.lockouts)."""
 
     fieldsets = BaseUserAdmin.fieldsets + ((_("Outlets"), {"fields": ("outlets",)}),)
     filter_horizontal = ("groups", "user_permissions", "outlets")
-    list_display = ("username", "last_name", "first_name", "is_active", "is_staff")
-    list_filter = ("groups", "outlets", "is_active")
+    list_display = ("username", "last_name", "first_name", "is_active", "is_staff", "login_lock")
+    list_filter = ("groups", "outlets", "is_active", LockedFilter)
+    actions = ["unlock"]
+    change_form_template = "admin/staff/user/change_form.html"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(locked_at=lockouts.locked_at())
+
+    @admin.display(description=_("login locked"), ordering="locked_at")
+    def login_lock(self, obj):
+        until = lockouts.locked_until(getattr(obj, "locked_at", None))
+        if obj.locked_at is None:
+            return ""
+        shown = date_format(timezone.localtime(until), "SHORT_DATETIME_FORMAT") if until else _("until unlocked")
+        return format_html(
+            '<span data-testid="locked-{}">{}</span>', obj.username, _("until %(time)s") % {"time": shown}
+        )
+
+    def get_urls(self):
+        unlock = path(
+            "<path:object_id>/unlock/", self.admin_site.admin_view(self.unlock_view), name="staff_user_unlock"
+        )
+        return [unlock, *super().get_urls()]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        account = self.get_object(request, object_id)
+        if account is not None and account.locked_at is not None:
+            extra_context = {**(extra_context or {}), "locked_until": lockouts.locked_until(account.locked_at)}
+            extra_context["unlock_url"] = reverse("admin:staff_user_unlock", args=[account.pk])
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    @admin.action(
+        description=_("Unlock the selected accounts (after too many wrong passwords)"), permissions=["change"]
+    )
+    def unlock(self, request, queryset):
+        unlocked = 0
+        for account in queryset:
+            if may_change_account(request.user, account):
+                unlocked += lockouts.account_unlock(
+                    username=account.username, actor=request.user, via="admin"
+                ).was_locked
+        self.message_user(
+            request,
+            ngettext("%(count)s account unlocked.", "%(count)s accounts unlocked.", unlocked) % {"count": unlocked},
+        )
+
+    def unlock_view(self, request, object_id):
+        return require_POST(self._unlock)(request, object_id)
+
+    def _unlock(self, request, object_id):
+        account = self.get_object(request, object_id)
+        if account is None or not self.has_change_permission(request, account):
+            raise PermissionDenied
+        result = lockouts.account_unlock(username=account.username, actor=request.user, via="admin")
+        if result.was_locked:
+            self.message_user(
+                request, gettext("The account %(username)s can log in again.") % {"username": account.username}
+            )
+        else:
+            self.message_user(
+                request,
+                gettext("The account %(username)s was not locked.") % {"username": account.username},
+                messages.WARNING,
+            )
+        return redirect(reverse("admin:staff_user_change", args=[account.pk]))
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)

@@ -87,6 +87,7 @@ class AuditEvent(models.Model):
         REPORT_DOWNLOADED = "report_downloaded", _("Report downloaded")
         GUEST_DATA_DOWNLOADED = "guest_data_downloaded", _("Everything held about a guest downloaded")
         CONSENT_WITHDRAWN = "consent_withdrawn", _("Consent to greetings withdrawn")
+        ACCOUNT_UNLOCKED = "account_unlocked", _("Locked account unlocked")
 
     action = models.CharField(_("action"), max_length=40, choices=Action.choices)
     actor = models.ForeignKey(
