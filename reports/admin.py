@@ -2,9 +2,9 @@ from django.contrib import admin
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
-from django.utils.formats import number_format
 from django.utils.translation import gettext
 
+from guests.templatetags.money import format_money
 from staff import setup
 from staff.admin import SettingsRowAdmin
 
@@ -31,11 +31,8 @@ def setup_checks():
         title=gettext("Tier thresholds and review settings"),
         done=saved or (current.a_threshold, current.b_threshold) != defaults,
         facts=(
-            gettext("A from ¥%(a)s, B from ¥%(b)s of spend over 12 months")
-            % {
-                "a": number_format(current.a_threshold, 0, force_grouping=True),
-                "b": number_format(current.b_threshold, 0, force_grouping=True),
-            },
+            gettext("A from %(a)s, B from %(b)s of spend over 12 months")
+            % {"a": format_money(current.a_threshold), "b": format_money(current.b_threshold)},
         ),  # fmt: skip
         todo=gettext(
             "The thresholds are still the examples the product ships with: confirm or change them (and the "
