@@ -114,6 +114,7 @@ class VipFilter(ReportFilter):
 
 class AtRiskFilter(ReportFilter):
     REASONS = [
+        ("lost", _("Lost")),
         ("declining", _("Spend falling")),
         ("silent", _("No recent visit")),
         ("complaints", _("Open complaints")),
@@ -134,6 +135,8 @@ class AtRiskFilter(ReportFilter):
         return {"order": "stake"}
 
     def filter_reason(self, queryset, name, value):
+        if value == "lost":
+            return queryset.filter(lost=True)
         if value == "declining":
             return queryset.filter(declining=True)
         if value == "complaints":

@@ -70,7 +70,7 @@ INSERT INTO reports_reviewline (
 SELECT %(review)s, s.id, s.visits_12m, s.spend_12m, s.visits_prev, s.spend_prev, s.last_visit_at, s.open_complaints, s.tier, s.proposed_tier,
     CASE WHEN s.proposed_tier < s.tier THEN 'up' WHEN s.proposed_tier > s.tier THEN 'down' ELSE '' END,
     s.growing, s.declining,
-    (s.tier IN ('A', 'B') AND NOT s.lost AND (s.declining OR s.silent OR s.open_complaints > 0)),
+    (s.tier IN ('A', 'B') AND (s.lost OR s.declining OR s.silent OR s.open_complaints > 0)),
     s.lost,
     (s.lost AND %(has_previous)s AND NOT COALESCE(s.was_lost, FALSE)),
     (NOT s.lost AND COALESCE(s.was_lost, FALSE)),

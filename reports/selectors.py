@@ -79,8 +79,10 @@ def vip_rows(*, lines: QuerySet[ReviewLine]) -> QuerySet[dict]:
 
 
 def at_risk_lines(*, review: Review) -> QuerySet[ReviewLine]:
-    """The review's at-risk flag: A/B guests with falling spend, no recent visit or open complaints."""
-    return review_lines(review=review).filter(at_risk=True)
+    """The review's at-risk flag: A/B guests with falling spend, no recent visit or open complaints,
+    and those lost — who stay, marked lost, until a manager changes their tier (DOMAIN: the riskiest
+    accounts must not drop out of every list)."""
+    return review_lines(review=review).filter(at_risk=True).exclude(lost=True, guest__tier=Guest.Tier.C)
 
 
 def at_risk_rows(*, lines: QuerySet[ReviewLine]) -> QuerySet[dict]:
@@ -92,6 +94,7 @@ def at_risk_rows(*, lines: QuerySet[ReviewLine]) -> QuerySet[dict]:
         spend_12m_=F("spend_12m"),
         spend_prev_=F("spend_prev"),
         declining_=F("declining"),
+        lost_=F("lost"),
         open_complaints_=F("open_complaints"),
     )
 

@@ -54,7 +54,10 @@ class VipReport(Report):
 class AtRiskReport(Report):
     slug = "at-risk"
     title = gettext_lazy("At-risk guests")
-    summary = gettext_lazy("A and B guests with falling spend, no recent visit or open complaints.")
+    summary = gettext_lazy(
+        "A and B guests with falling spend, no recent visit or open complaints, and those lost, until a manager "
+        "changes their tier."
+    )
     filterset_class = filters.AtRiskFilter
     needs_review = reads_review = True
     paginate = True
@@ -82,7 +85,7 @@ class AtRiskReport(Report):
         presented = []
         for row in rows:
             before, now = row["spend_prev_"], row["spend_12m_"]
-            reasons = []
+            reasons = [_("Lost")] if row["lost_"] else []
             if row["declining_"]:
                 reasons.append(_("Spend falling"))
             if row["last_visit"] is None or row["last_visit"] < self.silent_before:

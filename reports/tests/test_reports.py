@@ -242,6 +242,23 @@ def test_at_risk_list_filters_by_reason_and_tier(client_for, manager, at_risk):
     assert names(client.get(reverse("reports:at_risk"), {"tier": "B", "order": "spend"})) == ["周怨", "孙静"]
 
 
+def test_a_lost_guest_stays_on_the_at_risk_list_marked_lost_until_a_manager_changes_the_tier(
+    client_for, manager, at_risk
+):
+    as_of = timezone.make_aware(datetime.datetime.combine(at_risk.as_of, datetime.time(12)))
+    gone = GuestFactory(name="郑走", tier="A", mobile="13000000041")
+    line(at_risk, gone, at_risk=True, lost=True, open_complaints=1, spend_12m=Decimal("0"),
+         spend_prev=Decimal("80000"), last_visit_at=as_of - datetime.timedelta(days=200))  # fmt: skip
+    client = client_for(manager)
+    response = client.get(reverse("reports:at_risk"), HTTP_ACCEPT_LANGUAGE="en")
+    assert "郑走" in names(response)
+    [row] = [row for row in response.context["rows"] if row["guest_id"] == gone.pk]
+    assert row["reasons"] == "Lost、No recent visit、Open complaints"
+    assert names(client.get(reverse("reports:at_risk"), {"reason": "lost"})) == ["郑走"]
+    guest_update(guest=gone, actor=manager, fields={"tier": "C"}, reason="不再是重要客户")
+    assert "郑走" not in names(client.get(reverse("reports:at_risk")))
+
+
 def test_the_at_risk_download_holds_exactly_the_filtered_rows(client_for, manager, at_risk):
     response = client_for(manager).get(reverse("reports:at_risk"), {"tier": "B", "format": "xlsx"})
     rows, _sheet = workbook_rows(response)

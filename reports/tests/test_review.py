@@ -75,7 +75,7 @@ def test_the_review_finds_exactly_the_flags_and_tier_moves_known_in_advance(arch
         "declining": ({"declining", "at_risk"}, "B", "", "check_in", "pending"),
         "silent": ({"at_risk"}, "A", "", "", "none"),
         "complaining": ({"at_risk"}, "B", "", "", "none"),
-        "lost": ({"lost"}, "B", "", "win_back", "pending"),
+        "lost": ({"lost", "at_risk"}, "B", "", "win_back", "pending"),  # the riskiest stay on the list
         "up": (set(), "B", "up", "", "pending"),
         "down": (set(), "B", "down", "", "pending"),
         "unchanged": (set(), "C", "", "", "none"),
