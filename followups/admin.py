@@ -43,7 +43,15 @@ class RuleSettingsAdmin(SettingsRowAdmin):
         (_("Greetings"), {"fields": ["hotel_name"]}),
         (
             _("Follow-up rules"),
-            {"fields": ["greeting_lead_days", "courtesy_call_days", "win_back_days", "holiday_lead_days"]},
+            {
+                "fields": [
+                    "greeting_lead_days",
+                    "courtesy_call_days",
+                    "win_back_days",
+                    "holiday_lead_days",
+                    "satisfaction_check_days",
+                ]
+            },
         ),
     ]
 

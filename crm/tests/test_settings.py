@@ -24,7 +24,10 @@ PRODUCTION = {
     "DJANGO_MEDIA_ROOT": "/var/lib/keshi/media",
     "KESHI_LOCALE_ROOT": "/var/lib/keshi/locale",
 }
-OLD_KEYS = ("q3!Zr8@Lw1#Vn6$Tb0%Hx5^Km2&Pc9*Gd4(Sj7)Fy3-Ua8_Ee1w", "M4+oX9=iN2~uC7|aR5;sW0:dB3<lY8>fK6?hJ1/gT7.pQ2vZ8kLm")
+OLD_KEYS = (
+    "q3!Zr8@Lw1#Vn6$Tb0%Hx5^Km2&Pc9*Gd4(Sj7)Fy3-Ua8_Ee1w",
+    "M4+oX9=iN2~uC7|aR5;sW0:dB3<lY8>fK6?hJ1/gT7.pQ2vZ8kLm",
+)
 # Everything .env.example offers, set as a hotel's IT would.
 COMPLETE = PRODUCTION | {
     "DJANGO_SECRET_KEY_FALLBACKS": f"{OLD_KEYS[0]},{OLD_KEYS[1]}",

@@ -17,6 +17,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from crm.tasks import enqueue, enqueue_suppressed
+from followups.services import Event, followups_refresh
 
 from ..models import CardTransfer, Guest
 from ..services import guest_bulk_create, guest_bulk_update, related_person_add
@@ -435,9 +436,7 @@ def _run_followup_rules(guest_ids: list[int]) -> None:
     """New guests get their thank-you follow-ups now rather than at the next hourly run."""
     if not guest_ids:
         return
-    from followups.rules import rules_run
-
     try:
-        rules_run(guest_ids=guest_ids)
+        followups_refresh(guest_ids=guest_ids, event=Event.IMPORT, at_once=True)
     except Exception:  # the hourly run does the same work; an import must not fail for it
         logger.exception("follow-up rules after card import failed; the hourly run will catch up")

@@ -165,7 +165,7 @@ def test_the_page_of_a_waiting_transfer_says_so_and_sending_it_again_runs_it(
     transfer = transfer_in(CardTransfer.Status.QUEUED, actor=admin_user, sent=timezone.now() - 2 * MINUTE)
     client = client_for(admin_user)
     page = client.get(reverse("guests:card_transfer", args=[transfer.pk]), **EN).content.decode()
-    assert 'data-testid="waiting-for-worker"' in page and "Waiting for a background worker (sent once" in page
+    assert 'data-testid="waiting-for-worker"' in page and "Waiting for a background worker (sent 1 time" in page
     assert 'data-testid="retry-job"' in page and "Send it again" in page
     response, sent = retry(client, django_capture_on_commit_callbacks, transfer)
     assert len(sent) == 1 and (transfer.status, transfer.sends) == ("checked", 2)

@@ -160,7 +160,7 @@ def test_the_page_of_a_queued_review_says_it_waits_for_a_worker_and_sending_it_a
     review = review_in("queued", sent=timezone.now() - 2 * MINUTE)
     client = client_for(manager)
     page = client.get(reverse("review:detail", args=[review.pk]), **EN).content.decode()
-    assert 'data-testid="waiting-for-worker"' in page and "Waiting for a background worker (sent once" in page
+    assert 'data-testid="waiting-for-worker"' in page and "Waiting for a background worker (sent 1 time" in page
     assert "Send it again" in page
     response, sent = retry(client, django_capture_on_commit_callbacks, review)
     assert len(sent) == 1 and (review.status, review.sends) == ("ready", 2)

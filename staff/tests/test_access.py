@@ -44,6 +44,7 @@ EXPECTED = {
     "guests:card_transfer": ADMINS_ONLY,
     "guests:card_transfer_progress": ADMINS_ONLY,
     "guests:card_transfer_confirm": ADMINS_POST_ONLY,
+    "guests:card_transfer_retry": ADMINS_POST_ONLY,
     "visits:create": ALL_STAFF,
     # A visit logged by a manager: only managers may correct it.
     "visits:edit": MANAGERS_ONLY,
@@ -57,6 +58,7 @@ EXPECTED = {
     "review:detail": MANAGERS_ONLY,
     "review:progress": MANAGERS_ONLY,
     "review:decide": MANAGERS_POST_ONLY,
+    "review:retry": MANAGERS_POST_ONLY,
     "followups:mine": ALL_STAFF,
     "followups:team": MANAGERS_ONLY,
     "followups:greetings": MANAGERS_ONLY,
@@ -126,7 +128,7 @@ def objects(manager):
 
     transfer = CardTransfer.objects.create(kind="import", status="checked", actor=manager, file_name=SECRETS["file"])
     return {"guests:card_transfer": transfer, "guests:card_transfer_progress": transfer,
-            "guests:card_transfer_confirm": transfer, "guests": guest,
+            "guests:card_transfer_confirm": transfer, "guests:card_transfer_retry": transfer, "guests": guest,
             "visits": record_visit(guest, manager, notes=SECRETS["visit"]), "guest": guest, "visits:complaint": complaint,
             "review": review, "followups": followup(guest, manager, note=SECRETS["followup"]), "reports": review,
             "manager": manager}  # fmt: skip
