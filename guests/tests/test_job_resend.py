@@ -2,16 +2,15 @@
 and whoever may import retries a failed or waiting one from its page."""
 
 import datetime
-import threading
 import time
 
 import openpyxl
 import pytest
-from django.db import connection
 from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import timezone
 
+from crm.tests.concurrency import run_at_once
 from guests.cards import services
 from guests.cards.services import card_transfers_sweep
 from guests.models import CardTransfer, Guest
@@ -117,22 +116,7 @@ def test_a_check_delivered_twice_at_the_same_moment_runs_once(admin_user, monkey
         return plan(transfer)
 
     monkeypatch.setattr(services, "_plan", slow_plan)
-    barrier, results, errors = threading.Barrier(2), [], []
-
-    def worker():
-        try:
-            barrier.wait(10)
-            results.append(check_card_import(transfer.pk))
-        except Exception as error:  # reported below; a thread's exception is otherwise lost
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
+    results, errors = run_at_once(lambda: check_card_import(transfer.pk))
     assert errors == []
     assert sorted(results, key=str) == [None, "checked"] and planned == [transfer.pk]
     assert CardTransfer.objects.get(pk=transfer.pk).result["created"] == 1

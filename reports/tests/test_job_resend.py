@@ -2,17 +2,16 @@
 worker left running is failed, and managers and admins retry it from its page."""
 
 import datetime
-import threading
 import time
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
 from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
+from crm.tests.concurrency import run_at_once
 from guests.tests.factories import GuestFactory
 from reports import review as review_module
 from reports.models import Review, ReviewLine
@@ -116,22 +115,7 @@ def test_a_review_delivered_twice_at_the_same_moment_is_computed_once(guests, mo
         return parameters(review)
 
     monkeypatch.setattr(review_module, "_parameters", slow_parameters)
-    barrier, errors = threading.Barrier(2), []
-
-    def worker():
-        try:
-            barrier.wait(10)
-            compute_review(review.pk)
-        except Exception as error:  # reported below; a thread's exception is otherwise lost
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
+    _results, errors = run_at_once(lambda: compute_review(review.pk))
     assert errors == [] and computed == [review.pk]
     review.refresh_from_db()
     assert review.status == "ready" and ReviewLine.objects.filter(review=review).count() == 2
