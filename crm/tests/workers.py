@@ -4,12 +4,46 @@ import os
 import subprocess
 import sys
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from django.db import connection
+from kombu import pools
+
+from crm.celery import app
 
 ROOT = Path(__file__).resolve().parents[2]
+DOWN = "redis://127.0.0.1:1/0"  # nothing listens on port 1: Redis is down
+
+
+@contextmanager
+def broker_at(url: str, queue: str = "celery"):
+    """The web process's Celery app sends to `url` (and `queue`) for a while, not eagerly as in tests.
+
+    kombu keeps one connection pool per broker URL for the whole process; they are reset on the way
+    in and out, so a pool closed here is never handed to a later test."""
+    conf = app.conf
+    saved = {name: conf[name] for name in ("broker_url", "broker_write_url", "task_always_eager", "task_default_queue")}
+
+    def reconnect():
+        pools.reset()
+        app._pool = None
+        app.__dict__.pop("amqp", None)  # its queues, router and producers follow the configuration again
+
+    environment = os.environ.get("CELERY_BROKER_URL")  # which Celery prefers to its configuration
+    os.environ["CELERY_BROKER_URL"] = url
+    conf.update(broker_url=url, broker_write_url=url, task_always_eager=False, task_default_queue=queue)
+    reconnect()
+    try:
+        yield
+    finally:
+        if environment is None:
+            del os.environ["CELERY_BROKER_URL"]
+        else:
+            os.environ["CELERY_BROKER_URL"] = environment
+        conf.update(saved)
+        reconnect()
 
 
 def require_services() -> str:

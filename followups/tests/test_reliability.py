@@ -15,7 +15,7 @@ from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
 
-from crm.tests.workers import new_queue, require_services, start_worker, stop
+from crm.tests.workers import DOWN, broker_at, new_queue, require_services, start_worker, stop
 from followups.models import FollowUp, Greeting, GreetingAttempt
 from followups.rules import rules_run
 from guests.models import Guest
@@ -131,15 +131,8 @@ def test_pages_that_create_guests_visits_and_complaints_work_while_redis_is_down
     client_for, front_desk, settings, caplog
 ):
     """The broker is unreachable (nothing listens on port 1): the pages succeed and log why."""
-    from followups.tasks import apply_rules_to_guest
-
     require_services()
-    app = apply_rules_to_guest.app
-    saved = {key: app.conf[key] for key in ("broker_url", "broker_write_url", "task_always_eager")}
-    dead = "redis://127.0.0.1:1/0"
-    app.conf.update(broker_url=dead, broker_write_url=dead, task_always_eager=False)
-    app.pool.force_close_all()
-    try:
+    with broker_at(DOWN):
         client = client_for(front_desk)
         response = client.post(
             reverse("guests:quick_add"), {"surname": "欧阳", "honorific": "欧阳总", "mobile": "13612345678"}
@@ -155,7 +148,4 @@ def test_pages_that_create_guests_visits_and_complaints_work_while_redis_is_down
         response = client.post(reverse("visits:create", args=[guest.pk]), visit_data())
         assert response.status_code == 302
         assert guest.visits.count() == 1
-    finally:
-        app.conf.update(saved)
-        app.pool.force_close_all()
     assert "could not enqueue followups.tasks.apply_rules_to_guest" in caplog.text

@@ -2,9 +2,7 @@
 wait, say so on their pages, and the sweep hands them to a real worker through the real broker."""
 
 import datetime
-import os
 import time
-from contextlib import contextmanager
 
 import openpyxl
 import pytest
@@ -12,8 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from crm.celery import app
-from crm.tests.workers import new_queue, require_services, start_worker, stop
+from crm.tests.workers import DOWN, broker_at, new_queue, require_services, start_worker, stop
 from guests.cards.services import card_transfers_sweep
 from guests.models import CardTransfer, Guest
 from guests.tests.card_helpers import EN, XLSX, save
@@ -21,32 +18,6 @@ from guests.tests.factories import GuestFactory
 from reports.models import Review
 from reports.review import reviews_sweep
 from visits.tests.factories import record_visit
-
-CLOSED = "redis://127.0.0.1:1/0"  # nothing listens on port 1: Redis is down
-
-
-@contextmanager
-def broker_at(url: str, queue: str = "celery"):
-    """The web process's Celery app sends to `url` (and `queue`) for a while, not eagerly as in tests."""
-    conf, saved = app.conf, {name: app.conf[name] for name in ("broker_url", "task_always_eager", "task_default_queue")}
-
-    def reconnect():
-        app._pool = None
-        app.__dict__.pop("amqp", None)  # its queues, router and producers follow the configuration again
-
-    environment = os.environ.get("CELERY_BROKER_URL")  # which Celery prefers to its configuration
-    os.environ["CELERY_BROKER_URL"] = url
-    conf.update(broker_url=url, task_always_eager=False, task_default_queue=queue)
-    reconnect()
-    try:
-        yield
-    finally:
-        if environment is None:
-            del os.environ["CELERY_BROKER_URL"]
-        else:
-            os.environ["CELERY_BROKER_URL"] = environment
-        conf.update(saved)
-        reconnect()
 
 
 def register_file() -> bytes:
@@ -72,7 +43,7 @@ def test_a_card_import_and_a_review_started_while_the_broker_was_down_are_sent_a
     broker = require_services()
     record_visit(GuestFactory(tier="C", mobile="13200000091"), waiter, days_ago=5, spend="30000.00")
     client = client_for(admin_user)
-    with broker_at(CLOSED):
+    with broker_at(DOWN):
         file = SimpleUploadedFile("guests.xlsx", register_file(), content_type=XLSX)
         assert client.post(reverse("guests:card_import"), {"file": file}, **EN).status_code == 302
         assert client.post(reverse("review:run"), **EN).status_code == 302
