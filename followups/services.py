@@ -16,7 +16,7 @@ from guests.forgetting import admin_log_forget, guest_ids_forgotten_with
 from guests.models import Guest
 
 from . import rules
-from .models import FollowUp
+from .models import FollowUp, Greeting, GreetingAttempt
 from .rules import rules_run
 from .tasks import apply_rules_to_guest
 
@@ -141,8 +141,6 @@ def followups_forget_guest(*, guest: Guest) -> None:
 
     Registered with guests.forgetting in FollowupsConfig.ready(); the history rows of follow-ups
     that came with a merged record still carry its old id, so they are found by both ids."""
-    from .models import Greeting, GreetingAttempt
-
     now = timezone.now()
     followups = FollowUp.objects.filter(guest=guest)
     followups.filter(status__in=FollowUp.PENDING).update(status=FollowUp.Status.SKIPPED, completed_at=now)
@@ -163,8 +161,6 @@ def followups_forget_guest(*, guest: Guest) -> None:
 
 def greetings_cancel_for_guest(*, guest: Guest) -> int:
     """The guest withdrew consent: automatic greetings not yet sent never will be; returns how many."""
-    from .models import Greeting
-
     return Greeting.objects.filter(guest=guest, status=Greeting.Status.PENDING).update(status=Greeting.Status.CANCELLED)
 
 

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "visits",
     "followups",
     "reports",
+    "demo",  # the demo data command; above every app, imported by none
 ]
 
 MIDDLEWARE = [
