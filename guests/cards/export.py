@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 from django.contrib.auth import get_user_model
 from django.db import connection
-from django.db.models import BooleanField, Count, Sum
+from django.db.models import BooleanField
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from openpyxl import Workbook
@@ -22,6 +22,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils.cell import get_column_letter
 
 from visits.models import Complaint, Visit
+from visits.selectors import figures_window, visit_figures
 
 from ..models import Guest
 from . import fields as F
@@ -123,7 +124,8 @@ FIGURES = ("spend_12m", "visits_12m")
 
 def register_columns(*, writable: bool = False) -> tuple[str, ...]:
     """What a record of the register holds, in order: register_values, the names export_value
-    shows for the owner, the creator and the referrer, and (unless `writable`) the 12-month figures."""
+    shows for the owner, the creator and the referrer, and (unless `writable`) the 12-month figures
+    (visits.selectors.visit_figures over figures_window, as the profile and the review count them)."""
     return (*register_values(writable=writable), *NAMES, *(() if writable else FIGURES))
 
 
@@ -136,17 +138,6 @@ def _records(rows: list[tuple], values: list[str], names: dict, figures: dict | 
         return [(*row, names.get(row[owner], ""), "", row[referrer] or "") for row in rows]
     return [(*row, names.get(row[owner], ""), names.get(row[creator], ""), row[referrer] or "",
              *figures.get(row[0], (0, 0))) for row in rows]  # fmt: skip
-
-
-def _figures(after: int, last: int, cutoff: datetime.datetime) -> dict[int, tuple]:
-    """The 12-month spend and visits of the guests with ids after `after` up to `last`, in one
-    aggregate over that id range (cheaper to plan than a list of 2,000 ids)."""
-    return {
-        row["guest_id"]: (row["spend_12m"] or 0, row["visits_12m"])
-        for row in Visit.objects.filter(guest_id__gt=after, guest_id__lte=last, visited_at__gte=cutoff)
-        .values("guest_id")
-        .annotate(spend_12m=Sum("spend"), visits_12m=Count("id"))
-    }
 
 
 def _column(name: str) -> str:
@@ -162,14 +153,15 @@ def register_records(*, now: datetime.datetime | None = None, limit: int | None 
     """Every guest's record (register_columns) in id order, fetched chunk by chunk so memory stays
     flat; `limit` stops after that many guests (the benchmark cuts files of a given size)."""
     names, values = _user_names(), register_values()
-    cutoff = (now or timezone.now()) - datetime.timedelta(days=365)
+    since, until = figures_window(today=timezone.localdate(now))
     last, left = 0, limit if limit is not None else float("inf")
     while left > 0:
         guests = Guest.objects.filter(pk__gt=last).order_by("pk")[: int(min(REGISTER_CHUNK, left))]
         rows = list(guests.values_list(*values))
         if not rows:
             return
-        figures = _figures(last, rows[-1][0], cutoff)
+        chunk = visit_figures(guest_ids=range(last + 1, rows[-1][0] + 1), since=since, until=until)
+        figures = {guest_id: (f.spend, f.visits) for guest_id, f in chunk.items()}
         left -= len(rows)
         last = rows[-1][0]
         yield from _records(rows, values, names, figures)
