@@ -10,10 +10,11 @@ class FollowupsConfig(AppConfig):
         from guests import forgetting
         from guests.cards.subject_access import register
 
-        from . import subject_access
+        from . import profile, subject_access
         from .models import FollowUp, Greeting, GreetingAttempt
         from .services import followups_forget_guest
 
+        profile.register()  # open follow-ups panel, finished ones on the guest's timeline
         # The right-of-access download: this app's rows about a guest (guests cannot import it).
         register(subject_access.sections, covers=[FollowUp, Greeting, GreetingAttempt], order=30)
         register(subject_access.history_sections, covers=[FollowUp.history.model], order=106)

@@ -13,9 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from crm.paging import wants_fragment
-from followups.selectors import guest_open_followups
 from staff.submissions import submitted_once
-from visits.selectors import guest_figures, guest_timeline
 
 from .cards.forms import CardExportFilter, CardImportForm
 from .cards.safety import Refused
@@ -31,6 +29,7 @@ from .cards.services import (
 )
 from .forms import AnonymiseForm, GuestForm, GuestPreferencesForm, MergeForm, QuickAddForm, RelatedPeopleFormSet
 from .models import CardTransfer, Guest
+from .profile import profile_panels, profile_timeline
 from .rendering import guest_rows, mask_mobile
 from .selectors import guest_duplicates, guest_history, guest_profile, guest_search
 from .services import guest_anonymise, guest_create, guest_merge, guest_quick_add, guest_update, related_people_save
@@ -58,13 +57,11 @@ def profile(request, pk):
     history = None
     if request.user.has_perm("guests.view_guest_history"):
         history = guest_history(guest=guest, confidential=request.user.has_perm("guests.view_confidential"))
-    timeline = guest_timeline(guest=guest, page=request.GET.get("page"), actor=request.user)
-    figures = guest_figures(guest=guest)
+    timeline = profile_timeline(guest=guest, page=request.GET.get("page"), actor=request.user)
     # Whoever may change the record sees the number whole; a waiter as the lookup shows it.
     mobile = guest.mobile if request.user.has_perm("guests.change_guest") else mask_mobile(guest.mobile)
-    context = {"guest": guest, "history": history, "timeline": timeline, "figures": figures, "now": timezone.now(),
-               "mobile": mobile, "open_followups": guest_open_followups(guest=guest),
-               "today": timezone.localdate()}  # fmt: skip
+    context = {"guest": guest, "history": history, "timeline": timeline, "now": timezone.now(), "mobile": mobile,
+               "today": timezone.localdate(), **profile_panels(guest=guest, actor=request.user)}  # fmt: skip
     return render(request, "guests/profile.html", context)
 
 

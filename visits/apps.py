@@ -10,10 +10,11 @@ class VisitsConfig(AppConfig):
         from guests import forgetting
         from guests.cards.subject_access import register
 
-        from . import subject_access
+        from . import profile, subject_access
         from .forget import COMPLAINT_TEXT, HOSTED_TEXT, visits_forget_guest
         from .models import Complaint, ComplaintEvent, Visit
 
+        profile.register()  # the figures panel, visits and complaints on the guest's timeline
         # The right-of-access download: this app's rows about a guest (guests cannot import it).
         register(subject_access.sections, covers=[Visit, Complaint, ComplaintEvent], order=20)
         register(subject_access.history_sections, covers=[Visit.history.model], order=96)

@@ -1,4 +1,4 @@
-"""Reads for visits: a guest's figures and timeline, suggestions at the table, the managers' list."""
+"""Reads for visits: a guest's figures, suggestions at the table, the managers' list."""
 
 import datetime
 from collections import Counter
@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from guests.models import Guest, split_list
 
-from .models import Visit
+from .models import Complaint, Visit
 
 
 def figures_window(*, today: datetime.date | None = None) -> tuple[datetime.datetime, datetime.datetime]:
@@ -120,63 +120,8 @@ def visit_suggestions(*, guest: Guest, outlet_id: int | None, recent: int = 200,
     return {"dishes": dishes[:limit], "drinks": drinks[:limit]}
 
 
-def guest_timeline(*, guest: Guest, page, actor, per_page: int = 10):
-    """Visits, complaints and finished follow-ups of the guest, newest first, one page at a time,
-    in five queries at most.
-
-    Each item says what it is in `entry` ("visit", "complaint" or "followup"); each visit is
-    marked if this user may correct it.
-    """
-    from django.core.paginator import Paginator
-    from django.db.models import CharField, F, Value
-
-    from followups.models import FollowUp
-
-    from .models import Complaint
-    from .services import visit_can_correct
-
-    def entries(model, at, **conditions):
-        return (
-            model.objects.filter(guest=guest, **conditions)
-            # Not "kind": follow-ups have a field of that name.
-            .annotate(entry=Value(model._meta.model_name, output_field=CharField()), at=F(at))
-            .order_by()
-            .values_list("id", "entry", "at")
-        )
-
-    combined = (
-        entries(Visit, "visited_at")
-        .union(
-            entries(Complaint, "received_at"), entries(FollowUp, "completed_at", completed_at__isnull=False), all=True
-        )
-        .order_by("-at", "-id")
-    )
-    timeline = Paginator(combined, per_page).get_page(page)
-    wanted = {"visit": [], "complaint": [], "followup": []}
-    for pk, kind, _at in timeline.object_list:
-        wanted[kind].append(pk)
-    visits = Visit.objects.select_related("outlet", "room", "served_by").in_bulk(wanted["visit"])
-    complaints = Complaint.objects.in_bulk(wanted["complaint"])
-    followups = FollowUp.objects.select_related("completed_by").in_bulk(wanted["followup"])
-    items = []
-    for pk, kind, _at in timeline.object_list:
-        if kind == "visit":
-            item = visits[pk]
-            item.correctable = visit_can_correct(actor=actor, visit=item)
-        elif kind == "complaint":
-            item = complaints[pk]
-        else:
-            item = followups[pk]
-        item.entry = kind
-        items.append(item)
-    timeline.object_list = items
-    return timeline
-
-
 def complaint_figures(*, queryset) -> list[dict]:
     """Complaints per category, with how many are still open and how many missed the 24-hour answer."""
-    from .models import Complaint
-
     now = timezone.now()
     labels = dict(Complaint.Category.choices)
     rows = (

@@ -1,0 +1,79 @@
+"""The guest profile's parts that other apps own: panels and the timeline's entries.
+
+The profile page lives in guests, but what it shows about visits, complaints, follow-ups
+and bookings belongs to the apps above, which guests cannot import. Each of them registers
+here from its AppConfig.ready(), like the forgetters (guests/forgetting.py):
+
+- a panel: `register_panel(name, build)`; build(guest=…, actor=…) returns what the template
+  reads as `{{ name }}` (the visit figures, the open follow-ups, the upcoming bookings);
+- a timeline entry: `register_entry(name, rows, load)`; rows(guest) is a queryset of the
+  entries' (id, at) pairs, and load(ids, actor) returns {id: object} for one page of them.
+
+The timeline is one UNION over every registered entry, newest first, paged in the database:
+one query for the page and one per kind of entry on it, however long the guest's history.
+"""
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from django.core.paginator import Page, Paginator
+from django.db.models import CharField, F, QuerySet, Value
+
+from .models import Guest
+
+
+@dataclass(frozen=True)
+class Entry:
+    name: str
+    rows: Callable[[Guest], QuerySet]
+    at: str
+    load: Callable[..., dict]
+
+
+_panels: dict[str, Callable[..., object]] = {}
+_entries: dict[str, Entry] = {}
+
+
+def register_panel(name: str, build: Callable[..., object]) -> None:
+    """Add a panel; the same name registered again replaces it (ready() may run twice)."""
+    _panels[name] = build
+
+
+def register_entry(name: str, rows: Callable[[Guest], QuerySet], *, at: str, load: Callable[..., dict]) -> None:
+    """Add a kind of timeline entry: rows(guest) filters the model, `at` names its date field."""
+    _entries[name] = Entry(name=name, rows=rows, at=at, load=load)
+
+
+def profile_panels(*, guest: Guest, actor) -> dict[str, object]:
+    return {name: build(guest=guest, actor=actor) for name, build in _panels.items()}
+
+
+def _keyed(entry: Entry, guest: Guest) -> QuerySet:
+    return (
+        entry.rows(guest)
+        .annotate(entry=Value(entry.name, output_field=CharField()), at=F(entry.at))
+        .order_by()
+        .values_list("id", "entry", "at")
+    )
+
+
+def profile_timeline(*, guest: Guest, page, actor, per_page: int = 10, only: Iterable[str] | None = None) -> Page:
+    """The registered entries of the guest, newest first, one page at a time; each object on the
+    page carries its kind in `entry` ("visit", "complaint", "followup", …)."""
+    kinds = [entry for name, entry in _entries.items() if only is None or name in only]
+    if not kinds:
+        return Paginator([], per_page).get_page(page)
+    first, *others = (_keyed(entry, guest) for entry in kinds)
+    combined = first.union(*others, all=True).order_by("-at", "-id") if others else first.order_by("-at", "-id")
+    timeline = Paginator(combined, per_page).get_page(page)
+    wanted: dict[str, list[int]] = {entry.name: [] for entry in kinds}
+    for pk, kind, _at in timeline.object_list:
+        wanted[kind].append(pk)
+    loaded = {entry.name: entry.load(ids=wanted[entry.name], actor=actor) for entry in kinds if wanted[entry.name]}
+    items = []
+    for pk, kind, _at in timeline.object_list:
+        item = loaded[kind][pk]
+        item.entry = kind
+        items.append(item)
+    timeline.object_list = items
+    return timeline
