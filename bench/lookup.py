@@ -37,6 +37,10 @@ BENCH_ENV = {
     "DJANGO_SECURE_SSL_REDIRECT": "false",
     "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
     "CACHE_URL": "redis://127.0.0.1:6379/2",
+    # Production settings ask where collected files, uploads and compiled messages live (docs/deployment.md).
+    "DJANGO_STATIC_ROOT": str(ROOT / "bench" / "results" / "staticfiles"),
+    "DJANGO_MEDIA_ROOT": str(ROOT / "bench" / "results" / "media"),
+    "KESHI_LOCALE_ROOT": str(ROOT / "locale"),
 }
 
 COLUMNS = "id, card_no, tier, name, surname, honorific, company, title, mobile, last_visit_at, taboos, allergies, anonymised_at"
