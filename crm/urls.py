@@ -22,7 +22,7 @@ urlpatterns = [
     path("", include("guests.urls")),
     path("", include("visits.urls")),
     path("", include("followups.urls")),
-    path("review/", include("reports.review_urls")),
+    path("review/", include("reports.review.urls")),
     path("reports/", include("reports.urls")),
     path("staff/", include("staff.urls")),
 ]

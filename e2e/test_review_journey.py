@@ -8,8 +8,8 @@ from playwright.sync_api import expect
 from followups.models import FollowUp
 from guests.models import Guest
 from guests.tests.factories import GuestFactory
-from reports import review as review_engine
 from reports.models import Review
+from reports.review import jobs as review_engine
 from visits.tests.factories import record_visit
 
 from .test_guest_journeys import log_in

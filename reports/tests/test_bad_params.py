@@ -13,7 +13,7 @@ from followups.tests.factories import followup
 from guests.tests.factories import GuestFactory
 from reports.catalogue import REPORTS
 from reports.models import Review, ReviewLine
-from reports.review_filters import ReviewLineFilter
+from reports.review.filters import ReviewLineFilter
 from visits.complaints import complaint_record
 from visits.filters import ComplaintFilter, VisitFilter
 from visits.tests.factories import record_visit

@@ -13,9 +13,9 @@ from django_celery_beat.models import PeriodicTask
 
 from crm.tests.concurrency import run_at_once
 from guests.tests.factories import GuestFactory
-from reports import review as review_module
 from reports.models import Review, ReviewLine
 from reports.review import STUCK_AFTER, reviews_sweep
+from reports.review import jobs as review_module
 from reports.tasks import compute_review, sweep_reviews
 from visits.tests.factories import record_visit
 

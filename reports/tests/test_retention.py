@@ -12,8 +12,7 @@ from django.utils import timezone, translation
 from guests.models import Guest
 from guests.tests.factories import GuestFactory
 from reports.models import ReviewLine, ReviewSettings
-from reports.review import review_changes, review_compute, review_start
-from reports.services import review_approve, review_reject
+from reports.review import review_approve, review_changes, review_compute, review_reject, review_start
 from staff.models import AuditEvent
 from visits.tests.factories import record_visit
 

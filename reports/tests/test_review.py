@@ -13,8 +13,7 @@ from guests.models import Guest
 from guests.services import guest_merge
 from guests.tests.factories import GuestFactory
 from reports.models import Review, ReviewLine
-from reports.review import review_changes, review_compute, review_start
-from reports.services import review_approve, review_reject, tier_reason
+from reports.review import review_approve, review_changes, review_compute, review_reject, review_start, tier_reason
 from visits.complaints import complaint_record
 from visits.tests.factories import record_visit
 

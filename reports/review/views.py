@@ -1,3 +1,5 @@
+"""The review pages: the list, run, progress, retry, and the lines to approve or reject."""
+
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
@@ -10,10 +12,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from .models import Review, ReviewLine
-from .review import RUN, review_changes, review_retry, review_send, review_start
-from .review_filters import ReviewLineFilter
-from .services import review_approve, review_reject, tier_reason
+from ..models import Review, ReviewLine
+from .decisions import review_approve, review_reject, tier_reason
+from .engine import review_changes
+from .filters import ReviewLineFilter
+from .jobs import RUN, review_request, review_retry
 
 
 @permission_required(RUN, raise_exception=True)
@@ -25,10 +28,9 @@ def review_list(request):
 @permission_required(RUN, raise_exception=True)
 @require_POST
 def review_run(request):
-    review, created = review_start(actor=request.user)
+    review, sent = review_request(actor=request.user)
     period = {"period": review.period}
-    if created:
-        review_send(review_id=review.pk)
+    if sent:
         messages.success(request, _("The review of period %(period)s has started.") % period)
     elif review.status == Review.Status.QUEUED:
         messages.info(request, _("The review of period %(period)s is waiting for a background worker: if it does "
@@ -60,8 +62,7 @@ def review_detail(request, pk):
     if review.status != Review.Status.READY:
         return render(request, "reports/review_detail.html", {"review": review})
     lines = ReviewLine.objects.filter(review=review).select_related("guest", "guest__owner", "review")
-    filterset = ReviewLineFilter(request.GET, queryset=lines)
-    filterset.request_review = review
+    filterset = ReviewLineFilter(request.GET, queryset=lines, review=review)
     rows = filterset.qs if filterset.is_valid() else lines.none()
     page = Paginator(rows.order_by("guest__tier", "-spend_12m", "id"), 50).get_page(request.GET.get("page"))
     for line in page:

@@ -1,3 +1,5 @@
+"""The filters of the review page."""
+
 import datetime
 
 import django_filters
@@ -8,10 +10,12 @@ from django.utils.translation import gettext_lazy as _
 from staff.models import Outlet
 from visits.models import Visit
 
-from .models import ReviewLine
+from ..models import ReviewLine
 
 
 class ReviewLineFilter(django_filters.FilterSet):
+    """The review page's filters over one review's lines; the outlet filter reads the review's as-of day."""
+
     FLAGS = [
         ("growing", _("Growing")),
         ("declining", _("Declining")),
@@ -42,6 +46,10 @@ class ReviewLineFilter(django_filters.FilterSet):
         model = ReviewLine
         fields = []
 
+    def __init__(self, data=None, *args, review, **kwargs):
+        self.review = review
+        super().__init__(data, *args, **kwargs)
+
     def filter_flag(self, queryset, name, value):
         return queryset.filter(**{value: True})
 
@@ -49,7 +57,6 @@ class ReviewLineFilter(django_filters.FilterSet):
         return queryset.exclude(move="") if value == "any" else queryset.filter(move=value)
 
     def filter_outlet(self, queryset, name, value):
-        review = self.request_review
-        since = review.as_of - datetime.timedelta(days=365)
+        since = self.review.as_of - datetime.timedelta(days=365)
         visited = Visit.objects.filter(guest_id=OuterRef("guest_id"), outlet=value, visited_at__date__gte=since)
         return queryset.filter(Exists(visited))
