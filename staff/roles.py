@@ -28,6 +28,14 @@ _FRONT_DESK = {
     "followups.view_followup",
     "followups.add_followup",
     "followups.change_followup",
+    "bookings.view_booking",
+    "bookings.add_booking",
+    "bookings.change_booking",
+    "bookings.serve_booking",
+    "bookings.view_deposit",
+    "bookings.view_waitingentry",
+    "bookings.add_waitingentry",
+    "bookings.change_waitingentry",
 }
 _WAITER = {
     "guests.view_guest",
@@ -37,6 +45,8 @@ _WAITER = {
     "followups.view_followup",
     "followups.add_followup",
     "followups.change_followup",
+    "bookings.view_booking",
+    "bookings.serve_booking",
 }
 _MANAGER = (
     _FRONT_DESK
@@ -98,6 +108,8 @@ _ADMIN = (_MANAGER - MANAGER_ONLY) | {
     "django_celery_beat.view_crontabschedule",
     "reports.view_reviewsettings",
     "reports.change_reviewsettings",
+    "bookings.view_bookingsettings",
+    "bookings.change_bookingsettings",
 }
 
 ROLE_PERMISSIONS = {

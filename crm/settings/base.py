@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "staff",
     "guests",
     "visits",
+    "bookings",
     "followups",
     "reports",
     "demo",  # the demo data command; above every app, imported by none
