@@ -46,6 +46,12 @@ SCHEDULES = {
         "Sends again a review no worker took within KESHI_JOB_RESEND_AFTER (it was queued while Redis was "
         "down), and fails a review a dead worker left running, for a manager to retry from its page.",
     ),
+    "Tentative bookings release": (
+        "bookings.tasks.release_expired_holds",
+        {"minute": "*/5"},
+        "Releases the tentative bookings whose hold has passed (cancelled, reason: hold expired), so their rooms "
+        "show free on the board within five minutes; a booking being confirmed at that moment is left to the desk.",
+    ),
 }
 
 
