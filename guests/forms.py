@@ -1,5 +1,3 @@
-from types import SimpleNamespace
-
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Fieldset, Layout, Row
 from django import forms
@@ -10,6 +8,7 @@ from staff.submissions import OPENED_FIELD, TOKEN_FIELD, OpenedStateMixin, Submi
 
 from .fieldsets import BIRTHDAY, CONFIDENTIAL, CONSENT, DATES, IDENTITY, NOTES, PREFERENCES, SOURCE, TIER, WORK
 from .models import Guest, RelatedPerson
+from .services import MAX_RELATED_PEOPLE, Person
 from .validators import normalise_mobile, validate_mobile
 
 _TEXTAREA = {"rows": 2}
@@ -172,10 +171,11 @@ class GuestForm(OpenedStateMixin, SubmissionTokenMixin, MobileFieldMixin, forms.
                   if (name if name != "referred_by" else "referred_by_card") in changed}  # fmt: skip
         return fields, changed.get("tag_names")
 
-    def people_to_save(self, changed: dict):
-        """The related-people forms to save: new rows, and known rows the person changed."""
+    def people_after(self, changed: dict, stored: Guest) -> list[Person]:
+        """The related people once saved: the stored ones, with the rows the person changed or removed
+        applied, then the rows they added. A person changed or added by someone else meanwhile stays."""
         forms_ = [form for form in self.people.forms if not form.instance.pk or f"people-{form.instance.pk}" in changed]
-        return SimpleNamespace(forms=forms_)
+        return people_after(stored.related_people.all(), forms_)
 
 
 class GuestPreferencesForm(OpenedStateMixin, forms.ModelForm):
@@ -235,9 +235,30 @@ class RelatedPersonForm(forms.ModelForm):
         fields = ("name", "relation", "phone")
 
 
+# Past the limit the service refuses the list, so that its message (and its leniency for a guest kept with
+# more from before) is the one rule: no validate_max here.
 RelatedPeopleFormSet = forms.inlineformset_factory(
-    Guest, RelatedPerson, form=RelatedPersonForm, extra=1, can_delete=True, max_num=10
+    Guest, RelatedPerson, form=RelatedPersonForm, extra=1, can_delete=True, max_num=MAX_RELATED_PEOPLE
 )
+
+
+def people_after(stored, forms_) -> list[Person]:
+    """The list for related_people_replace from validated related-people forms (of the guest form or the
+    admin's inline): each stored person as stored, unless one of `forms_` changes or removes them, then the
+    people the new forms add. A stored person no form shows stays, so nobody's addition meanwhile is lost."""
+    edits = {form.instance.pk: form.cleaned_data for form in forms_ if form.instance.pk}
+    people = []
+    for person in stored:
+        data = edits.get(person.pk)
+        if data is None:
+            people.append(Person(person.name, person.relation, person.phone, person.pk))
+        elif not data.get("DELETE"):
+            people.append(Person(data["name"], data["relation"], data.get("phone") or "", person.pk))
+    for form in forms_:
+        data = form.cleaned_data if not form.instance.pk and form.has_changed() else {}
+        if data.get("name") and not data.get("DELETE"):
+            people.append(Person(data["name"], data["relation"], data.get("phone") or ""))
+    return people
 
 
 class MergeForm(forms.Form):

@@ -27,12 +27,27 @@ from .cards.services import (
     register_export,
     transfer_progress,
 )
-from .forms import AnonymiseForm, GuestForm, GuestPreferencesForm, MergeForm, QuickAddForm, RelatedPeopleFormSet
+from .forms import (
+    AnonymiseForm,
+    GuestForm,
+    GuestPreferencesForm,
+    MergeForm,
+    QuickAddForm,
+    RelatedPeopleFormSet,
+    people_after,
+)
 from .models import CardTransfer, Guest
 from .profile import profile_panels, profile_timeline
 from .rendering import guest_rows, mask_mobile
 from .selectors import guest_duplicates, guest_history, guest_profile, guest_search
-from .services import guest_anonymise, guest_create, guest_merge, guest_quick_add, guest_update, related_people_save
+from .services import (
+    guest_anonymise,
+    guest_create,
+    guest_merge,
+    guest_quick_add,
+    guest_update,
+    related_people_replace,
+)
 
 
 @transaction.non_atomic_requests  # read-only and the busiest page: no BEGIN/COMMIT round trips
@@ -99,11 +114,15 @@ def create(request):
     if request.method == "POST" and form.is_valid() and people.is_valid():
         duplicates = _duplicates_block(form)
         if not duplicates:
-            guest = guest_create(actor=request.user, fields=form.service_fields(), tags=form.cleaned_data["tag_names"])
-            related_people_save(guest=guest, actor=request.user, formset=people)
-            messages.success(request, _("Guest %(name)s saved as card %(card)s.") % {
-                "name": guest.display_name, "card": guest.card_no})  # fmt: skip
-            return redirect("guests:profile", pk=guest.pk)
+            try:
+                guest = guest_create(actor=request.user, fields=form.service_fields(),
+                                     tags=form.cleaned_data["tag_names"], related_people=people_after([], people.forms))  # fmt: skip
+            except ValidationError as error:  # e.g. more related people than a guest may have
+                form.add_error(None, error)
+            else:
+                messages.success(request, _("Guest %(name)s saved as card %(card)s.") % {
+                    "name": guest.display_name, "card": guest.card_no})  # fmt: skip
+                return redirect("guests:profile", pk=guest.pk)
     return render(request, "guests/form.html", {"form": form, "people": people, "duplicates": duplicates})
 
 
@@ -139,14 +158,20 @@ def edit(request, pk):
     form = form_class(request.POST or None, instance=guest, user=user, people=people)
     if request.method == "POST" and form.is_valid() and (people is None or people.is_valid()):
         # The stored guest, locked until commit: nobody else saves between the comparison and ours.
-        changed = form.changes_since(Guest.objects.select_for_update().get(pk=guest.pk))
+        stored = Guest.objects.select_for_update().get(pk=guest.pk)
+        changed = form.changes_since(stored)
         if changed is not None:
             fields, tags = form.service_changes(changed)
-            guest = guest_update(guest=guest, actor=user, fields=fields, tags=tags)
-            if people is not None:
-                related_people_save(guest=guest, actor=user, formset=form.people_to_save(changed))
-            messages.success(request, _("Changes to %(name)s saved.") % {"name": guest.display_name})
-            return redirect("guests:profile", pk=guest.pk)
+            try:
+                with transaction.atomic():  # the guest's changes are kept only with its related people's
+                    saved = guest_update(guest=guest, actor=user, fields=fields, tags=tags)
+                    if people is not None:
+                        related_people_replace(guest=saved, actor=user, people=form.people_after(changed, stored))
+            except ValidationError as error:  # e.g. someone added related people meanwhile, up to the limit
+                form.add_error(None, error)
+            else:
+                messages.success(request, _("Changes to %(name)s saved.") % {"name": saved.display_name})
+                return redirect("guests:profile", pk=saved.pk)
     return render(request, "guests/form.html", {"form": form, "people": people, "guest": guest})
 
 

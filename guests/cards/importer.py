@@ -26,7 +26,8 @@ from django.utils.translation import gettext as _
 from ..fieldsets import REFERENCES
 from ..models import Guest, RelatedPerson
 from ..pinyin import split_name
-from ..services.bulk import chunked
+from ..services import related_people_limit_error
+from ..services.base import chunked
 from . import fields as F
 from .compare import AsExported
 from .export import records_by_card, register_columns
@@ -376,6 +377,11 @@ def _diff(item: _Converted, guest: Guest | None, people: list[dict] | None, prob
     else:
         candidate = Guest(**fields)
         action = Action(CREATE, entry.where, None, "", "", dict(fields), item.people)
+    if action.people is not None:
+        limit = related_people_limit_error(count=len(action.people), stored=len(people or []))
+        if limit:
+            problems.append(Problem(entry.sheet, entry.people_cell, F.PEOPLE_TABLE.name_in(), limit))
+            return None
     candidate.name, candidate.surname = candidate.name.strip(), candidate.surname.strip()
     if not candidate.surname and candidate.name:
         candidate.surname = split_name(candidate.name)[0]

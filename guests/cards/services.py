@@ -20,7 +20,7 @@ from crm.tasks import enqueue, enqueue_suppressed
 from followups.services import Event, followups_refresh
 
 from ..models import CardTransfer, Guest
-from ..services import guest_bulk_create, guest_bulk_update, related_person_add
+from ..services import guest_bulk_create, guest_bulk_update, related_people_replace_many
 from .export import card_guests, cards_workbook, write_register
 from .importer import CREATE, UNCHANGED, UPDATE, Plan, plan_import
 from .safety import Refused, limit
@@ -308,9 +308,9 @@ def _apply(plan: Plan, *, actor, reason: str, transfer: CardTransfer) -> list[in
             changes = [(a.guest_id, _service_fields(a.fields)) for a in chunk if a.fields]
             if changes:
                 guest_bulk_update(actor=actor, changes=changes, reason=reason)
-            for action in chunk:
-                if action.people is not None:
-                    related_people_replace(guest=Guest(pk=action.guest_id), actor=actor, people=action.people)
+            people = {a.guest_id: a.people for a in chunk if a.people is not None}
+            if people:  # a card's table is the guest's whole list: rows not on it are removed
+                related_people_replace_many(actor=actor, people_by_guest=people)
             done += len(chunk)
             cache.set(_progress_key(transfer_id), done, 3600)
         counts = _counts(plan)
@@ -319,18 +319,6 @@ def _apply(plan: Plan, *, actor, reason: str, transfer: CardTransfer) -> list[in
                      guest_count=counts["created"] + counts["updated"], result=counts):  # fmt: skip
             raise _SweptMeanwhile
     return created
-
-
-@transaction.atomic
-def related_people_replace(*, guest: Guest, actor, people: list[dict]) -> None:
-    """The card's related-people table is the whole list: rows not on it are removed."""
-    if actor is not None and not actor.has_perm("guests.change_guest"):
-        raise PermissionDenied(_("You may only note the guest's preferences."))
-    for person in guest.related_people.all():
-        person._history_user = actor
-        person.delete()
-    for person in people:
-        related_person_add(guest=guest, actor=actor, **person)
 
 
 # ---- the sweep ---------------------------------------------------------------------

@@ -1,14 +1,12 @@
 """Every write to the guest archive goes through here: views, admin, importers, tasks.
 
-archive.py holds the services of one guest; bulk.py the same rules for many guests at once
-(the card and register import)."""
+archive.py holds the services of one guest; people.py the guest's related people, for one guest or
+many; bulk.py the rules of archive.py for many guests at once (the card and register import)."""
 
+from ..fieldsets import CONFIDENTIAL_FIELDS, PREFERENCE_FIELDS, TIER_FIELDS
 from .archive import (
-    CONFIDENTIAL_FIELDS,
     LIST_FIELDS,
     PERSONAL_FIELDS,
-    PREFERENCE_FIELDS,
-    TIER_FIELDS,
     AnonymiseReason,
     card_no_next,
     guest_anonymise,
@@ -17,19 +15,30 @@ from .archive import (
     guest_quick_add,
     guest_refresh_search_keys,
     guest_update,
-    related_people_save,
-    related_person_add,
 )
 from .bulk import card_nos_next, guest_bulk_create, guest_bulk_update
 from .consent import guest_consent_withdraw
+from .people import (
+    MAX_RELATED_PEOPLE,
+    PeopleWritten,
+    Person,
+    related_people_check,
+    related_people_limit_error,
+    related_people_replace,
+    related_people_replace_many,
+    related_person_add,
+)
 
 __all__ = [
     "CONFIDENTIAL_FIELDS",
     "LIST_FIELDS",
+    "MAX_RELATED_PEOPLE",
     "PERSONAL_FIELDS",
     "PREFERENCE_FIELDS",
     "TIER_FIELDS",
     "AnonymiseReason",
+    "PeopleWritten",
+    "Person",
     "card_no_next",
     "card_nos_next",
     "guest_anonymise",
@@ -41,6 +50,9 @@ __all__ = [
     "guest_quick_add",
     "guest_refresh_search_keys",
     "guest_update",
-    "related_people_save",
+    "related_people_check",
+    "related_people_limit_error",
+    "related_people_replace",
+    "related_people_replace_many",
     "related_person_add",
 ]

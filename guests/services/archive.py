@@ -1,4 +1,4 @@
-"""One guest at a time: create, change, merge, anonymise, related people, search keys."""
+"""One guest at a time: create, change, merge, anonymise, search keys (related people: people.py)."""
 
 from collections.abc import Iterable
 
@@ -11,24 +11,14 @@ from django.utils.translation import gettext as _
 from followups.services import Event, followups_refresh, greetings_cancel_for_guest
 from staff.models import AuditEvent
 
-from ..fieldsets import CONFIDENTIAL_FIELDS, LIST_FIELDS, PERSONAL_FIELDS, PREFERENCE_FIELDS, TIER_FIELDS
+from ..fieldsets import LIST_FIELDS, PERSONAL_FIELDS
 from ..forgetting import guest_forget_everywhere
 from ..merging import merge_steps_run
-from ..models import CardSequence, Guest, RelatedPerson, Tag, split_list
+from ..models import CardSequence, Guest, Tag, split_list
 from ..pinyin import kept_surname, search_keys
 from ..validators import normalise_mobile
-
-
-def _check_field_permissions(actor, fields: Iterable[str]) -> None:
-    fields = set(fields)
-    if actor is None:  # system jobs (importers run by an admin pass the admin)
-        return
-    if fields & CONFIDENTIAL_FIELDS and not actor.has_perm("guests.view_confidential"):
-        raise PermissionDenied(_("You may not change confidential notes."))
-    if fields & TIER_FIELDS and not actor.has_perm("guests.change_guest_tier"):
-        raise PermissionDenied(_("Only a manager may change the tier or the owner."))
-    if fields - PREFERENCE_FIELDS - CONFIDENTIAL_FIELDS - TIER_FIELDS and not actor.has_perm("guests.change_guest"):
-        raise PermissionDenied(_("You may only note the guest's preferences."))
+from .base import _check_field_permissions
+from .people import Person, related_people_replace
 
 
 def card_no_next() -> str:
@@ -82,7 +72,7 @@ def guest_create(
     actor,
     fields: dict,
     tags: Iterable[str | Tag] = (),
-    related_people: Iterable[dict] = (),
+    related_people: Iterable[Person | dict] = (),
 ) -> Guest:
     _check_field_permissions(
         actor, {name for name, value in fields.items() if value != Guest._meta.get_field(name).get_default()}
@@ -96,8 +86,8 @@ def guest_create(
     _save(guest, actor)
     if tags:
         _set_tags(guest, tags)
-    for person in related_people:
-        related_person_add(guest=guest, actor=actor, **person)
+    if people := list(related_people):
+        related_people_replace(guest=guest, actor=actor, people=people)
     # A birthday in two days should not wait for the next rules run.
     followups_refresh(guest_ids=[guest.pk], event=Event.GUEST)
     return guest
@@ -144,40 +134,6 @@ def guest_update(
         _check_field_permissions(actor, {"tags"})
         _set_tags(guest, tags)
     return guest
-
-
-def related_person_add(*, guest: Guest, actor, name: str, relation: str, phone: str = "") -> RelatedPerson:
-    person = _related_person(guest, actor, name, relation, phone)
-    person.full_clean()
-    person.save()
-    return person
-
-
-def _related_person(guest: Guest, actor, name: str, relation: str, phone: str = "") -> RelatedPerson:
-    person = RelatedPerson(guest=guest, name=name, relation=relation, phone=phone.strip())
-    person._history_user = actor
-    return person
-
-
-@transaction.atomic
-def related_people_save(*, guest: Guest, actor, formset) -> None:
-    """Apply a validated related-people formset: add, change and remove rows."""
-    for form in formset.forms:
-        if not form.has_changed() and not form.instance.pk:
-            continue
-        data = {k: form.cleaned_data.get(k) for k in ("name", "relation", "phone")}
-        if form.instance.pk and form.cleaned_data.get("DELETE"):
-            form.instance._history_user = actor
-            form.instance.delete()
-        elif form.instance.pk:
-            person = RelatedPerson.objects.get(pk=form.instance.pk, guest=guest)
-            for key, value in data.items():
-                setattr(person, key, value or "")
-            person._history_user = actor
-            person.full_clean()
-            person.save()
-        elif not form.cleaned_data.get("DELETE") and data["name"]:
-            related_person_add(guest=guest, actor=actor, **{k: v or "" for k, v in data.items()})
 
 
 @transaction.atomic

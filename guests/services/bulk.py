@@ -9,23 +9,10 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from ..fieldsets import REFERENCES
-from ..models import CardSequence, Guest, RelatedPerson
-from .archive import (
-    _apply_changes,
-    _check_field_permissions,
-    _record_consent,
-    _refresh_search_keys,
-    _related_person,
-)
-
-BULK_BATCH = 500  # rows per INSERT, and per bulk_update off PostgreSQL (its CASE grows with the square of it)
-
-
-def chunked(values, size: int = 900):
-    """values in lists of `size`: 900 stays under SQLite's limit on query parameters."""
-    values = list(values)
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
+from ..models import CardSequence, Guest
+from .archive import _apply_changes, _record_consent, _refresh_search_keys
+from .base import BULK_BATCH, _check_field_permissions, chunked
+from .people import related_people_replace_many
 
 
 def card_nos_next(count: int) -> list[str]:
@@ -121,14 +108,11 @@ def guest_bulk_create(*, actor, rows: list[dict]) -> list[Guest]:
     _check_references(guests, REFERENCES)
     _check_card_nos_free(guests)
     bulk_create_with_history(guests, Guest, batch_size=BULK_BATCH, default_user=actor)
-    people = []
-    for guest, row in zip(guests, rows, strict=True):
-        for person in row.get("related_people") or ():
-            person = _related_person(guest, actor, person["name"], person["relation"], person.get("phone", ""))
-            person.full_clean(exclude=["guest"])
-            people.append(person)
+    people = {
+        guest.pk: row["related_people"] for guest, row in zip(guests, rows, strict=True) if row.get("related_people")
+    }
     if people:
-        bulk_create_with_history(people, RelatedPerson, batch_size=BULK_BATCH, default_user=actor)
+        related_people_replace_many(actor=actor, people_by_guest=people)
     return guests
 
 
