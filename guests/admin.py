@@ -1,16 +1,25 @@
 import dataclasses
 
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.forms.models import BaseInlineFormSet
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
 
-from .forms import GuestAdminForm
+from .forms import GuestAdminForm, people_after
 from .models import CardTransfer, Guest, RelatedPerson, Tag
-from .services import CONFIDENTIAL_FIELDS, guest_create, guest_update
+from .services import (
+    CONFIDENTIAL_FIELDS,
+    MAX_RELATED_PEOPLE,
+    PeopleWritten,
+    guest_create,
+    guest_update,
+    related_people_check,
+    related_people_replace,
+)
 
 
 class _WithoutConfidential(HistoricalRecordContextHelper):
@@ -26,9 +35,52 @@ class TagAdmin(admin.ModelAdmin):
     search_fields = ("name",)
 
 
+class RelatedPeopleFormSet(BaseInlineFormSet):
+    """The inline's rows as related_people_replace's list: checked by its rules when the page is sent, so
+    a refusal shows on the page with everything typed and nothing saved, and written by it (save_formset)."""
+
+    actor = None  # the admin's user, set per request by RelatedPersonInline.get_formset
+
+    def people(self, guest):
+        stored = guest.related_people.all() if guest.pk else ()
+        return people_after(stored, [form for form in self.forms if form.has_changed()])
+
+    def clean(self):
+        super().clean()
+        if any(self.errors) or not self.has_changed():  # nothing to write (a read-only inline among them)
+            return
+        try:
+            related_people_check(guest=self.instance, actor=self.actor, people=self.people(self.instance))
+        except ValidationError as error:
+            raise ValidationError(error.messages) from None
+
+
 class RelatedPersonInline(admin.TabularInline):
+    """Edited here as on the guest's page, through the same service: an admin correcting a record expects
+    the driver's number beside the guest's. Who may is the service's rule (guests.change_guest), not the
+    model permissions of RelatedPerson that no role holds; an anonymised guest's are read only."""
+
     model = RelatedPerson
+    formset = RelatedPeopleFormSet
     extra = 0
+    max_num = MAX_RELATED_PEOPLE
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)  # a new class per request
+        formset.actor = request.user
+        return formset
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm("guests.view_guest")
+
+    def has_add_permission(self, request, obj=None):
+        return request.user.has_perm("guests.change_guest") and not (obj is not None and obj.is_anonymised)
+
+    def has_change_permission(self, request, obj=None):
+        return self.has_add_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self.has_add_permission(request, obj)
 
 
 @admin.register(Guest)
@@ -86,6 +138,18 @@ class GuestAdmin(SimpleHistoryAdmin):
         form.instance.tags.set(form.cleaned_data.get("tags", []))
         for formset in formsets:
             self.save_formset(request, form, formset, change=change)
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not RelatedPerson:
+            return super().save_formset(request, form, formset, change)
+        written = PeopleWritten()
+        if formset.has_changed():
+            # form.instance is the guest the service saved (for a new guest, not the one the formset was built for).
+            people = formset.people(form.instance)
+            written = related_people_replace(guest=form.instance, actor=request.user, people=people)
+        # What the change message in the admin's log lists, as formset.save() would have left it.
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = (
+            written.created, written.changed, written.deleted)  # fmt: skip
 
 
 @admin.register(CardTransfer)
