@@ -15,6 +15,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from guests.models import Guest, RelatedPerson
@@ -94,9 +95,9 @@ class Booking(models.Model):
 
     class DepositState(models.TextChoices):
         NONE = "none", _("No deposit")
-        HELD = "held", _("Held")
-        REFUNDED = "refunded", _("Refunded")
-        KEPT = "kept", _("Kept")
+        HELD = "held", pgettext_lazy("deposit", "Held")
+        REFUNDED = "refunded", pgettext_lazy("deposit", "Refunded")
+        KEPT = "kept", pgettext_lazy("deposit", "Kept")
 
     class Source(models.TextChoices):
         PHONE = "phone", _("Phone")
@@ -135,7 +136,7 @@ class Booking(models.Model):
     meal_period = models.CharField(_("meal period"), max_length=10, choices=MealPeriod.choices)
     arrival_time = models.TimeField(_("arrival time"))
     end_time = models.TimeField(
-        _("until"),
+        _("end time"),
         null=True,
         blank=True,
         help_text=_("Only when an end was agreed; else the meal period's usual length."),
@@ -198,7 +199,7 @@ class Booking(models.Model):
 
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.CONFIRMED)
     hold_until = models.DateTimeField(
-        _("held until"), null=True, blank=True, help_text=_("A tentative booking is released at this time.")
+        _("tentative hold until"), null=True, blank=True, help_text=_("A tentative booking is released at this time.")
     )
     arrived_at = models.DateTimeField(_("arrived at"), null=True, blank=True, editable=False)
     visit = models.OneToOneField(
@@ -340,7 +341,7 @@ class WaitingEntry(models.Model):
     party_size = models.PositiveSmallIntegerField(
         _("party size"), validators=[MinValueValidator(1), MaxValueValidator(500)]
     )
-    room_kind = models.CharField(_("wanted"), max_length=10, choices=RoomKind.choices, default=RoomKind.ANY)
+    room_kind = models.CharField(_("room wanted"), max_length=10, choices=RoomKind.choices, default=RoomKind.ANY)
     note = models.TextField(_("note"), max_length=500, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.WAITING)
     booking = models.ForeignKey(
