@@ -18,8 +18,9 @@ def require(actor, permission: str, message) -> None:
 
 
 def locked(booking: Booking) -> Booking:
-    """The booking as stored now, locked until commit: another desk's step on it finishes first."""
-    return Booking.objects.select_for_update().select_related("guest", "outlet").get(pk=booking.pk)
+    """The booking as stored now, locked until commit: another desk's step on it finishes first. Only its
+    own row: locking the outlet's too would make every booking and visit of that outlet wait."""
+    return Booking.objects.select_for_update(of=("self",)).select_related("guest", "outlet").get(pk=booking.pk)
 
 
 def save(booking: Booking, actor, reason: str = "") -> None:

@@ -4,6 +4,7 @@ the room."""
 
 import datetime
 import os
+import threading
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -12,8 +13,10 @@ from django.db import IntegrityError, connection, transaction
 from bookings.models import Booking, BookingRoom
 from bookings.services import booking_cancel, booking_change, booking_create
 from bookings.services import rooms as rooms_module
+from bookings.services.common import locked
 from crm.tests.concurrency import run_at_once
 from guests.tests.factories import GuestFactory
+from visits.tests.factories import record_visit
 
 from .factories import book, fields, room, tomorrow
 
@@ -137,3 +140,32 @@ def test_two_desks_moving_two_bookings_into_one_room_at_once_one_wins(postgresql
     assert len(results) == 1 and len(errors) == 1 and isinstance(errors[0], ValidationError)
     assert BookingRoom.objects.filter(room=target, active=True).count() == 1
     assert Booking.objects.filter(date=tomorrow()).count() == 2
+
+
+@concurrent
+def test_a_step_on_a_booking_does_not_hold_up_the_outlets_other_bookings_and_visits(postgresql, front_desk, hosts):
+    """A step locks its booking's row only: the outlet's row (and the guest's) stay free for the others."""
+    booking = book(front_desk, hosts[0])
+    inside, leave = threading.Event(), threading.Event()
+
+    def step_in_progress():
+        try:
+            with transaction.atomic():
+                locked(booking)
+                inside.set()
+                leave.wait(20)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=step_in_progress)
+    thread.start()
+    try:
+        assert inside.wait(20)
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL lock_timeout = '2s'")
+            record_visit(hosts[1], front_desk)
+            book(front_desk, hosts[1], rooms=[room("芙蓉厅")])
+    finally:
+        leave.set()
+        thread.join(20)
