@@ -223,7 +223,9 @@ def booking_change(*, actor, booking: Booking, fields: dict, rooms=None, note: s
     set_period(booking)
     new_rooms = room_list(current_rooms if rooms is None else rooms)
     moved = bool(changed & set(SCHEDULE_FIELDS)) or {r.pk for r in new_rooms} != {r.pk for r in current_rooms}
-    _validate(booking, new_rooms, moved=moved, to_come=moved, hold_set="hold_until" in changed)
+    # A party staying on past its end may still move room or grow; a new time must be to come.
+    to_come = bool(changed & {"date", "meal_period", "arrival_time", "end_time"})
+    _validate(booking, new_rooms, moved=moved, to_come=to_come, hold_set="hold_until" in changed)
     after = _snapshot(booking, new_rooms)
     changes = {name: [before[name], after[name]] for name in after if before[name] != after[name]}
     changes |= dict.fromkeys(sorted(changed - set(SCHEDULE_FIELDS)))

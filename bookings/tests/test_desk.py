@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from bookings.models import Booking, BookingEvent, BookingRoom, BookingSettings
-from bookings.services import booking_cancel, booking_change, booking_create, booking_period
+from bookings.services import booking_arrive, booking_cancel, booking_change, booking_create, booking_period
 from guests.models import Guest
 from guests.services import guest_anonymise, related_person_add
 from guests.tests.factories import GuestFactory
@@ -233,10 +233,7 @@ def test_a_change_into_a_room_taken_at_that_time_is_refused_and_changes_nothing(
 
 
 def test_a_seated_party_may_move_room_but_not_in_time(front_desk):
-    booking = under_way(front_desk)
-    from bookings.services import booking_arrive
-
-    booking = booking_arrive(actor=front_desk, booking=booking)
+    booking = booking_arrive(actor=front_desk, booking=under_way(front_desk))
     booking = booking_change(actor=front_desk, booking=booking, fields={"party_size": 9}, rooms=[room("芙蓉厅")])
     assert (booking.party_size, list(booking.holds.values_list("room__name", flat=True))) == (9, ["芙蓉厅"])
     with pytest.raises(ValidationError, match="The party is seated"):
@@ -282,3 +279,18 @@ def test_the_outlet_of_the_rooms_is_checked_again_when_the_outlet_changes(front_
     with pytest.raises(ValidationError) as refused:
         booking_change(actor=front_desk, booking=booking, fields={"outlet": outlet("江南小馆")})
     assert messages(refused.value)["rooms"] == ["Room 牡丹厅 does not belong to 江南小馆."]
+
+
+def test_a_party_staying_past_its_end_may_still_move_room_but_not_to_a_time_that_is_over(front_desk):
+    booking = booking_arrive(actor=front_desk, booking=under_way(front_desk))
+    # The agreed end passed five minutes ago (a booking cannot be made so: time went by).
+    ended = timezone.localtime(booking.starts_at + datetime.timedelta(minutes=25))
+    Booking.objects.filter(pk=booking.pk).update(end_time=ended.time(), ends_at=ended)
+    booking = booking_change(actor=front_desk, booking=booking, fields={"party_size": 9}, rooms=[room("芙蓉厅")])
+    assert list(booking.holds.values_list("room__name", flat=True)) == ["芙蓉厅"]
+    assert booking.holds.get().ends_at == ended
+    with pytest.raises(ValidationError) as refused:
+        booking_change(
+            actor=front_desk, booking=booking, fields={"end_time": (ended + datetime.timedelta(minutes=1)).time()}
+        )
+    assert refused.value.message_dict["date"] == ["This time is already over: a booking is for a time still to come."]
