@@ -9,6 +9,7 @@ import threading
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
+from django.utils import translation
 
 from bookings.models import Booking, BookingRoom
 from bookings.services import booking_cancel, booking_change, booking_create
@@ -46,8 +47,9 @@ def both_book(actor, hosts, periods, room_name="牡丹厅"):
 
     def desk():
         host, (arrival, meal) = queue.pop()
-        return booking_create(actor=actor, guest=host, rooms=[wanted],
-                              fields=fields(arrival_time=arrival, meal_period=meal))  # fmt: skip
+        with translation.override("en"):  # the language is the thread's own
+            return booking_create(actor=actor, guest=host, rooms=[wanted],
+                                  fields=fields(arrival_time=arrival, meal_period=meal))  # fmt: skip
 
     return run_at_once(desk)
 
