@@ -26,6 +26,17 @@ class FollowUpAdmin(admin.ModelAdmin):
     date_hierarchy = "due_on"
     actions = ["mark_done"]
 
+    # Follow-ups are made, rescheduled, reassigned and finished on their pages, through the services
+    # (followups/services.py) that check who may; here an admin reads them and marks them done.
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
     @admin.action(description=_("Mark the selected follow-ups done"))
     def mark_done(self, request, queryset):
         done = 0
