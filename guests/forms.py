@@ -8,7 +8,7 @@ from staff.submissions import OPENED_FIELD, TOKEN_FIELD, OpenedStateMixin, Submi
 
 from .fieldsets import BIRTHDAY, CONFIDENTIAL, CONSENT, DATES, IDENTITY, NOTES, PREFERENCES, SOURCE, TIER, WORK
 from .models import Guest, RelatedPerson
-from .services import MAX_RELATED_PEOPLE, Person
+from .services import MAX_RELATED_PEOPLE, AnonymiseReason, Person
 from .validators import normalise_mobile, validate_mobile
 
 _TEXTAREA = {"rows": 2}
@@ -290,8 +290,6 @@ class AnonymiseForm(forms.Form):
     )
 
     def __init__(self, *args, guest, **kwargs):
-        from .services import AnonymiseReason
-
         super().__init__(*args, **kwargs)
         self.guest = guest
         self.fields["reason"].choices = AnonymiseReason.choices
