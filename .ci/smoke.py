@@ -27,8 +27,6 @@ built earlier from requirements.txt (to iterate locally; CI always builds a fres
 """
 
 import atexit
-import grp
-import html.parser
 import http.client
 import http.cookiejar
 import json
@@ -36,378 +34,45 @@ import os
 import pwd
 import re
 import secrets
-import shlex
 import shutil
 import signal
-import socket
-import ssl
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.parse
-import urllib.request
-import uuid
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-DB_NAME = "keshi_smoke"
-PG = os.environ.get("KESHI_SMOKE_PG", "postgres://postgres@127.0.0.1:5432")
-REDIS = os.environ.get("KESHI_SMOKE_REDIS", "redis://127.0.0.1:6379")
-BROKER_DB, CACHE_DB = 4, 5  # CI's test run uses 0 and 1
-RUN_AS = "nobody"  # stands in for the keshi user of the deployment guide
-ADMIN_USER, ADMIN_PASSWORD = "smoke-admin", secrets.token_urlsafe(16)
-UNITS = ("keshi-web", "keshi-worker", "keshi-beat")
-LOG_LINE = r"^\d{{4}}-\d\d-\d\d \d\d:\d\d:\d\d [+-]\d{{4}} [A-Z]+ {role}\[\d+\] {logger}: "
-THANK_YOU = "Thank-you after the first visit"  # followups.models.FollowUp.Kind.THANK_YOU in English
+import smoke_services
+from smoke_services import (  # noqa: I001 (the script's folder is on sys.path, not a package)
+    ADMIN_PASSWORD,
+    ADMIN_USER,
+    BROKER_DB,
+    CACHE_DB,
+    DB_NAME,
+    LOG_LINE,
+    PG,
+    REDIS,
+    RUN_AS,
+    THANK_YOU,
+    UNITS,
+    SmokeFailure,
+    check,
+    code_snapshot,
+    copy_code,
+    free_port,
+    logs,
+    nginx_config,
+    require_running,
+    run,
+    show_logs,
+    start,
+    started,
+    step,
+    stop_all,
+    unit_command,
+    write_env_file,
+)
+from smoke_web import Browser, all_forms, fill, form_with, page_title, poll
 
-started = time.monotonic()
-processes: dict[str, subprocess.Popen] = {}
-logs: dict[str, Path] = {}
-current_step = "start"
-
-
-class SmokeFailure(Exception):
-    pass
-
-
-def step(name: str) -> None:
-    global current_step
-    current_step = name
-    print(f"[{time.monotonic() - started:6.1f}s] {name}", flush=True)
-
-
-def check(condition, message: str) -> None:
-    if not condition:
-        raise SmokeFailure(message)
-
-
-def run(*args, user=None, env=None, cwd=None, input=None) -> str:
-    """A command that must succeed; its output is shown only when it fails."""
-    result = subprocess.run(
-        [str(a) for a in args], cwd=cwd, env=env, input=input, capture_output=True, text=True, **_as(user)
-    )
-    if result.returncode != 0:
-        raise SmokeFailure(
-            f"`{shlex.join(str(a) for a in args)}` exited {result.returncode}\n{result.stdout[-3000:]}"
-            f"\n{result.stderr[-3000:]}"
-        )
-    return result.stdout
-
-
-def _as(user):
-    if user is None:
-        return {}
-    account = pwd.getpwnam(user)
-    return {"user": account.pw_uid, "group": account.pw_gid, "extra_groups": []}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-# --- install ---------------------------------------------------------------------------------------------
-
-
-def copy_code(app: Path) -> None:
-    listed = run("git", "-C", REPO, "ls-files", "-z", "--cached", "--others", "--exclude-standard")
-    for name in filter(None, listed.split("\0")):
-        source = REPO / name
-        if source.is_file():
-            (app / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, app / name)
-
-
-def code_snapshot(app: Path) -> set:
-    return {(str(p.relative_to(app)), p.stat().st_mtime_ns) for p in app.rglob("*") if p.is_file()}
-
-
-def write_env_file(path: Path, values: dict) -> dict:
-    """The deployment's env file: .env.example, every line kept, with the smoke test's values put in."""
-    lines, missing = [], dict(values)
-    for line in (REPO / ".env.example").read_text().splitlines():
-        key = line.split("=", 1)[0].strip() if "=" in line and not line.lstrip().startswith("#") else None
-        if key in missing:
-            line = f"{key}={missing.pop(key)}"
-        lines.append(line)
-    for key, value in missing.items():
-        print(f"  note: {key} is not in .env.example; added for the smoke test", flush=True)
-        lines.append(f"{key}={value}")
-    path.write_text("\n".join(lines) + "\n")
-    path.chmod(0o600)
-    return read_env_file(path)
-
-
-def read_env_file(path: Path) -> dict:
-    """What systemd's EnvironmentFile= makes of the file, for the plain KEY=value lines it holds."""
-    env = {}
-    for line in path.read_text().splitlines():
-        line = line.strip()
-        if not line or line[0] in "#;" or "=" not in line:
-            continue
-        key, value = (part.strip() for part in line.split("=", 1))
-        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
-            value = value[1:-1]
-        env[key] = value
-    return env
-
-
-def unit_command(unit: str, paths: dict) -> tuple[list, dict, str]:
-    """ExecStart=, Environment= and WorkingDirectory= of a unit, with the deployment's paths replaced."""
-    text = (REPO / "deploy" / "systemd" / f"{unit}.service").read_text()
-    for deployed, here in paths.items():
-        text = text.replace(deployed, here)
-    fields: dict[str, list] = {}
-    for line in text.splitlines():
-        if "=" in line and not line.startswith(("#", ";", "[")):
-            key, value = line.split("=", 1)
-            fields.setdefault(key.strip(), []).append(value.strip())
-    check(len(fields.get("ExecStart", [])) == 1, f"{unit}.service must have exactly one ExecStart=")
-    command = fields["ExecStart"][0]
-    check("/srv/keshi" not in command and "%" not in command, f"{unit}.service: unexpected path in {command!r}")
-    env = {}
-    for assignment in fields.get("Environment", []):
-        for pair in shlex.split(assignment):
-            key, value = pair.split("=", 1)
-            env[key] = value
-    workdir = fields.get("WorkingDirectory", [paths["/srv/keshi/app"]])[0]
-    return shlex.split(command), env, workdir
-
-
-def start(name: str, args: list, *, env: dict, cwd: str, user=None, log_dir: Path) -> None:
-    logs[name] = log_dir / f"{name}.log"
-    out = logs[name].open("wb")
-    print(f"  {name}: {shlex.join(args)}", flush=True)
-    processes[name] = subprocess.Popen(
-        args, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True, **_as(user)
-    )
-
-
-def stop_all() -> None:
-    for name, process in reversed(list(processes.items())):
-        if process.poll() is None:
-            try:
-                os.killpg(process.pid, signal.SIGQUIT if name == "nginx" else signal.SIGTERM)
-            except ProcessLookupError:
-                pass
-    deadline = time.monotonic() + 20
-    for name, process in processes.items():
-        try:
-            process.wait(timeout=max(0.1, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            print(f"  {name} did not stop within 20 s: killed", flush=True)
-            try:
-                os.killpg(process.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            process.wait()
-    if processes:
-        print(f"  stopped {', '.join(processes)} in {20 - (deadline - time.monotonic()):.1f} s", flush=True)
-
-
-def show_logs() -> None:
-    for name, path in logs.items():
-        if path.exists():
-            tail = path.read_text(errors="replace").splitlines()[-40:]
-            print(f"----- last lines of {name} -----", *tail, sep="\n", flush=True)
-
-
-def require_running() -> None:
-    for name, process in processes.items():
-        check(process.poll() is None, f"{name} exited with status {process.returncode}")
-
-
-def nginx_config(root: Path, *, https_port: int, http_port: int, web_port: int, state: Path) -> Path:
-    """deploy/nginx/keshi.conf as shipped, with only its ports, certificate and state folder replaced."""
-    site = (REPO / "deploy" / "nginx" / "keshi.conf").read_text()
-    replacements = [
-        ("listen 80;", f"listen 127.0.0.1:{http_port};"),
-        ("listen [::]:80;", ""),
-        ("listen 443 ssl;", f"listen 127.0.0.1:{https_port} ssl;"),
-        ("listen [::]:443 ssl;", ""),
-        ("server 127.0.0.1:8000;", f"server 127.0.0.1:{web_port};"),
-        ("/etc/ssl/keshi/fullchain.pem", str(root / "cert.pem")),
-        ("/etc/ssl/keshi/privkey.pem", str(root / "key.pem")),
-        ("/var/lib/keshi/", f"{state}/"),
-        ("/var/log/nginx/", f"{root}/"),
-    ]
-    for old, new in replacements:
-        check(old in site, f"deploy/nginx/keshi.conf no longer contains {old!r}: update .ci/smoke.py with it")
-        site = site.replace(old, new)
-    (root / "keshi.conf").write_text(site)
-    account = pwd.getpwnam(RUN_AS)
-    temp = {n: root / n for n in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")}
-    main = f"""
-        daemon off;
-        user {RUN_AS} {grp.getgrgid(account.pw_gid).gr_name};
-        worker_processes 1;
-        pid {root}/nginx.pid;
-        error_log stderr warn;
-        events {{ worker_connections 64; }}
-        http {{
-            include /etc/nginx/mime.types;
-            default_type application/octet-stream;
-            client_body_temp_path {temp["client_body"]};
-            proxy_temp_path {temp["proxy"]};
-            fastcgi_temp_path {temp["fastcgi"]};
-            uwsgi_temp_path {temp["uwsgi"]};
-            scgi_temp_path {temp["scgi"]};
-            include {root}/keshi.conf;
-        }}
-    """
-    (root / "nginx.conf").write_text(main)
-    return root / "nginx.conf"
-
-
-# --- the browser's part ----------------------------------------------------------------------------------
-
-
-class Forms(html.parser.HTMLParser):
-    """Every <form> of a page with the values a browser would send unchanged, and the <select> options."""
-
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.forms, self._select, self._textarea = [], None, None
-
-    def handle_starttag(self, tag, attrs):
-        a = {k: (v if v is not None else "") for k, v in attrs}
-        if tag == "form":
-            self.forms.append({"action": a.get("action", ""), "method": a.get("method", "get").lower(),
-                               "fields": [], "options": {}, "names": set()})  # fmt: skip
-            return
-        if not self.forms or "name" not in a:
-            if tag == "option" and self._select is not None:
-                self._option(a)
-            return
-        form, name = self.forms[-1], a["name"]
-        form["names"].add(name)
-        if tag == "input":
-            kind = a.get("type", "text").lower()
-            if kind in ("checkbox", "radio"):
-                if "checked" in a:
-                    form["fields"].append((name, a.get("value", "on")))
-            elif kind not in ("submit", "button", "image", "reset", "file"):
-                form["fields"].append((name, a.get("value", "")))
-        elif tag == "select":
-            self._select = name
-            form["options"][name] = []
-        elif tag == "textarea":
-            self._textarea = name
-            form["fields"].append((name, ""))
-
-    def _option(self, a):
-        form = self.forms[-1]
-        form["options"][self._select].append(a.get("value", ""))
-        if "selected" in a:
-            form["fields"].append((self._select, a.get("value", "")))
-
-    def handle_endtag(self, tag):
-        if tag == "select":
-            self._select = None
-        elif tag == "textarea":
-            self._textarea = None
-
-    def handle_data(self, data):
-        if self._textarea and self.forms:
-            name, value = self.forms[-1]["fields"][-1]
-            self.forms[-1]["fields"][-1] = (name, value + data)
-
-
-def all_forms(page: str) -> list:
-    parser = Forms()
-    parser.feed(page)
-    return parser.forms
-
-
-def form_with(page: str, field: str) -> dict:
-    for form in all_forms(page):
-        if field in form["names"]:
-            return form
-    raise SmokeFailure(f"no form with a field {field!r} on the page: {page_title(page)}")
-
-
-def page_title(page: str) -> str:
-    found = re.search(r"<title>(.*?)</title>", page, re.S)
-    return " ".join(found.group(1).split()) if found else page[:300]
-
-
-def fill(form: dict, values: dict) -> list:
-    fields = [(k, v) for k, v in form["fields"] if k not in values]
-    for key, value in values.items():
-        fields.append((key, value))
-    return fields
-
-
-class Browser:
-    def __init__(self, base: str, cafile: Path):
-        self.base = base
-        self.cookies = http.cookiejar.CookieJar()
-        context = ssl.create_default_context(cafile=str(cafile))
-        self.opener = urllib.request.build_opener(
-            urllib.request.HTTPCookieProcessor(self.cookies), urllib.request.HTTPSHandler(context=context)
-        )
-        self.referer = base + "/"
-
-    def request(self, path: str, *, data=None, files=None, expect=(200,)) -> tuple[int, str, bytes, dict]:
-        headers = {"Accept-Language": "en", "Referer": self.referer}
-        body = None
-        if files:
-            body, content_type = multipart(data or [], files)
-            headers["Content-Type"] = content_type
-        elif data is not None:
-            body = urllib.parse.urlencode(data).encode()
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-        if body is not None:
-            token = next((c.value for c in self.cookies if c.name == "csrftoken"), "")
-            headers["X-CSRFToken"] = token
-        req = urllib.request.Request(self.base + path, data=body, headers=headers)
-        try:
-            with self.opener.open(req, timeout=60) as response:
-                status, url, content, info = response.status, response.url, response.read(), dict(response.headers)
-        except urllib.error.HTTPError as error:
-            status, url, content, info = error.code, error.url, error.read(), dict(error.headers)
-        check(status in expect, f"{'POST' if body else 'GET'} {path}: HTTP {status} (wanted {expect}) at {url}: "
-                                f"{page_title(content.decode(errors='replace'))}")  # fmt: skip
-        self.referer = url
-        return status, urllib.parse.urlsplit(url).path, content, info
-
-    def page(self, path: str, **kwargs) -> tuple[str, str]:
-        _status, final, content, _info = self.request(path, **kwargs)
-        return final, content.decode()
-
-
-def multipart(fields: list, files: dict) -> tuple[bytes, str]:
-    boundary = uuid.uuid4().hex
-    parts = []
-    for name, value in fields:
-        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode())
-    for name, (filename, content, mime) in files.items():
-        parts.append(
-            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
-            f"Content-Type: {mime}\r\n\r\n".encode()
-            + content
-            + b"\r\n"
-        )
-    parts.append(f"--{boundary}--\r\n".encode())
-    return b"".join(parts), f"multipart/form-data; boundary={boundary}"
-
-
-def poll(what: str, probe, *, timeout: float, every: float = 1.0):
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        require_running()
-        ok, last = probe()
-        if ok:
-            return last
-        time.sleep(every)
-    raise SmokeFailure(f"{what}: not within {timeout:.0f} s; last seen: {last}")
-
-
-# Filled by the smoke virtualenv's own openpyxl, so the script itself needs nothing outside the stdlib.
 FILL_CARD = """
 import sys
 from openpyxl import load_workbook
@@ -702,9 +367,13 @@ if __name__ == "__main__":
         main()
     except SmokeFailure as failure:
         show_logs()
-        print(f"\nSMOKE FAILED at step “{current_step}”:\n{failure}", file=sys.stderr, flush=True)
+        print(f"\nSMOKE FAILED at step “{smoke_services.current_step}”:\n{failure}", file=sys.stderr, flush=True)
         sys.exit(1)
     except Exception:
         show_logs()
-        print(f"\nSMOKE FAILED at step “{current_step}” with an unexpected error:", file=sys.stderr, flush=True)
+        print(
+            f"\nSMOKE FAILED at step “{smoke_services.current_step}” with an unexpected error:",
+            file=sys.stderr,
+            flush=True,
+        )
         raise
