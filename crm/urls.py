@@ -24,5 +24,6 @@ urlpatterns = [
     path("", include("followups.urls")),
     path("review/", include("reports.review.urls")),
     path("reports/", include("reports.urls")),
+    path("bookings/", include("bookings.urls")),
     path("staff/", include("staff.urls")),
 ]

@@ -76,6 +76,16 @@ EXPECTED = {
     "reports:complaints": MANAGERS_ONLY,
     "reports:meal_weekday": MANAGERS_ONLY,
     "reports:spend_by_tier": MANAGERS_ONLY,
+    # bookings
+    "bookings:board": ALL_STAFF,
+    "bookings:week": ALL_STAFF,
+    "bookings:create": NOT_WAITER,
+    "bookings:detail": ALL_STAFF,
+    "bookings:edit": NOT_WAITER,
+    "bookings:confirm": dict(front_desk=405, waiter=FORBIDDEN, manager=405, admin_user=405),
+    "bookings:arrive": ALL_STAFF_POST_ONLY,
+    "bookings:cancel": dict(front_desk=405, waiter=FORBIDDEN, manager=405, admin_user=405),
+    "bookings:no_show": dict(front_desk=405, waiter=FORBIDDEN, manager=405, admin_user=405),
     "staff:setup": ADMINS_ONLY,
     "password_change": ALL_STAFF,
     "password_change_done": ALL_STAFF,
@@ -113,6 +123,7 @@ SECRETS = {
 @pytest.fixture
 def objects(manager):
     """One of each record a URL can point at, keyed by the app of the URL, with texts found nowhere else."""
+    from bookings.tests.factories import book
     from followups.tests.factories import followup
     from visits.complaints import complaint_record
     from visits.tests.factories import record_visit
@@ -131,7 +142,7 @@ def objects(manager):
             "guests:card_transfer_confirm": transfer, "guests:card_transfer_retry": transfer, "guests": guest,
             "visits": record_visit(guest, manager, notes=SECRETS["visit"]), "guest": guest, "visits:complaint": complaint,
             "review": review, "followups": followup(guest, manager, note=SECRETS["followup"]), "reports": review,
-            "manager": manager}  # fmt: skip
+            "bookings": book(manager, guest, special_requests=SECRETS["company"]), "manager": manager}  # fmt: skip
 
 
 def url_for(name, pattern, objects):

@@ -1,0 +1,128 @@
+"""The booking pages' forms: they parse what the desk typed; the services check the booking."""
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from guests.models import Guest
+from guests.selectors import guest_search
+from staff.models import Room
+from visits.models import MealPeriod
+
+from .models import Booking
+from .services.steps import CANCEL_REASONS
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+# The schedule and the words the desk fills in on both pages, as the services name them.
+SCHEDULE = ("date", "meal_period", "arrival_time", "party_size", "special_requests")
+
+
+class RoomChoices(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, room):
+        return f"{room.outlet} · {room.name}" if self.show_outlet else room.name
+
+
+def rooms_field(queryset, show_outlet: bool) -> RoomChoices:
+    field = RoomChoices(queryset=queryset, label=_("Rooms or tables"), widget=forms.CheckboxSelectMultiple)
+    field.show_outlet = show_outlet
+    return field
+
+
+def add_service_errors(form: forms.Form, error: ValidationError) -> None:
+    """A service's refusal on the form: each message by its field when the form has it, else above the form."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error.messages)
+        return
+    for name, errors in error.error_dict.items():
+        form.add_error(name if name in form.fields else None, [message for e in errors for message in e.messages])
+
+
+class BookingForm(forms.Form):
+    """A new booking: the host found by card number, mobile or name, or a new guest typed in."""
+
+    find = forms.CharField(
+        label=_("Host guest"), required=False, max_length=50,
+        help_text=_("Card number, mobile, name or honorific of a guest in the archive."),
+    )  # fmt: skip
+    surname = forms.CharField(label=_("Surname (new guest)"), required=False, max_length=20)
+    honorific = forms.CharField(label=_("Honorific (new guest)"), required=False, max_length=20)
+    mobile = forms.CharField(label=_("Mobile (new guest)"), required=False, max_length=30)
+    outlet = forms.ModelChoiceField(queryset=None, label=_("Outlet"))
+    date = forms.DateField(label=_("Date"), widget=DATE)
+    meal_period = forms.ChoiceField(label=_("Meal period"), choices=MealPeriod.choices)
+    arrival_time = forms.TimeField(label=_("Arrival time"), widget=TIME)
+    party_size = forms.IntegerField(label=_("Party size"), min_value=1, max_value=500,
+                                    widget=forms.NumberInput(attrs={"inputmode": "numeric"}))  # fmt: skip
+    purpose = forms.ChoiceField(label=_("Purpose"), choices=Booking.Purpose.choices, initial=Booking.Purpose.OTHER)
+    special_requests = forms.CharField(label=_("Special requests"), required=False, max_length=2000,
+                                       widget=forms.Textarea(attrs={"rows": 2}))  # fmt: skip
+
+    def __init__(self, *args, outlets, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["outlet"].queryset = outlets
+        rooms = Room.objects.filter(outlet__in=outlets, is_active=True).select_related("outlet")
+        self.fields["rooms"] = rooms_field(rooms.order_by("outlet__name", "-is_private", "name"), show_outlet=True)
+        self.order_fields(["find", "surname", "honorific", "mobile", "outlet", "date", "meal_period", "arrival_time",
+                           "party_size", "rooms", "purpose", "special_requests"])  # fmt: skip
+
+    def clean_find(self) -> Guest | None:
+        query = self.cleaned_data["find"].replace("\x00", "").strip()
+        if not query:
+            return None
+        exact = Guest.objects.filter(card_no__iexact=query, anonymised_at__isnull=True).first()
+        found = [exact] if exact else [guest for guest in guest_search(query=query, limit=6) if not guest.is_anonymised]
+        if not found:
+            raise ValidationError(_("No guest in the archive matches “%(query)s”.") % {"query": query})
+        if len(found) > 1:
+            names = "、".join(f"{guest.greeting} ({guest.card_no})" for guest in found[:5])
+            raise ValidationError(_("Several guests match: %(guests)s. Enter the card number.") % {"guests": names})
+        return found[0]
+
+    def clean(self):
+        data = super().clean()
+        new_guest = [data.get(name) for name in ("surname", "honorific", "mobile")]
+        if data.get("find") and any(new_guest):
+            raise ValidationError(_("Either find a guest of the archive or enter a new guest, not both."))
+        return data
+
+    def host(self) -> dict:
+        """The guest or the new guest, as booking_create takes them."""
+        if self.cleaned_data.get("find"):
+            return {"guest": self.cleaned_data["find"]}
+        if any(self.cleaned_data.get(name) for name in ("surname", "honorific", "mobile")):
+            return {"new_guest": {name: self.cleaned_data[name] for name in ("surname", "honorific", "mobile")}}
+        return {}
+
+    def service_fields(self) -> dict:
+        return {name: self.cleaned_data[name] for name in ("outlet", "purpose", *SCHEDULE)}
+
+
+class BookingChangeForm(forms.Form):
+    """预订变更: the date, time, rooms, party and requests of a booking."""
+
+    date = forms.DateField(label=_("Date"), widget=DATE)
+    meal_period = forms.ChoiceField(label=_("Meal period"), choices=MealPeriod.choices)
+    arrival_time = forms.TimeField(label=_("Arrival time"), widget=TIME)
+    party_size = forms.IntegerField(label=_("Party size"), min_value=1, max_value=500)
+    special_requests = forms.CharField(label=_("Special requests"), required=False, max_length=2000,
+                                       widget=forms.Textarea(attrs={"rows": 2}))  # fmt: skip
+    note = forms.CharField(label=_("Why it changes"), required=False, max_length=100)
+
+    def __init__(self, *args, booking: Booking, **kwargs):
+        initial = {name: getattr(booking, name) for name in SCHEDULE} | {"rooms": list(booking.rooms.all())}
+        super().__init__(*args, initial=initial, **kwargs)
+        rooms = Room.objects.filter(outlet=booking.outlet_id, is_active=True).order_by("-is_private", "name")
+        self.fields["rooms"] = rooms_field(rooms, show_outlet=False)
+        self.order_fields([*SCHEDULE[:4], "rooms", "special_requests", "note"])
+
+    def service_fields(self) -> dict:
+        return {name: self.cleaned_data[name] for name in SCHEDULE}
+
+
+class CancelForm(forms.Form):
+    reason = forms.ChoiceField(
+        label=_("Reason"), choices=[(value, label) for value, label in Booking.CancelReason.choices
+                                    if value in CANCEL_REASONS],
+    )  # fmt: skip
+    note = forms.CharField(label=_("Note"), required=False, max_length=500)
