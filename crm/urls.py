@@ -24,6 +24,7 @@ urlpatterns = [
     path("", include("followups.urls")),
     path("review/", include("reports.review.urls")),
     path("reports/", include("reports.urls")),
+    path("service/", include("bookings.sheet_urls")),
     path("bookings/", include("bookings.urls")),
     path("staff/", include("staff.urls")),
 ]

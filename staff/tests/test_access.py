@@ -87,6 +87,10 @@ EXPECTED = {
     "bookings:cancel": dict(front_desk=405, waiter=FORBIDDEN, manager=405, admin_user=405),
     "bookings:no_show": dict(front_desk=405, waiter=FORBIDDEN, manager=405, admin_user=405),
     "staff:setup": ADMINS_ONLY,
+    # service sheet
+    "service:sheet": ALL_STAFF,
+    "service:sheet_xlsx": ALL_STAFF,
+    "service:kitchen": ALL_STAFF,
     "password_change": ALL_STAFF,
     "password_change_done": ALL_STAFF,
 }
