@@ -326,6 +326,7 @@ def test_the_sheet_prints_with_its_stylesheet_one_booking_per_block(client_for, 
     assert "WenQuanYi Micro Hei" in css and "size: A4" in css
     assert re.search(r"@media print \{.*\.navbar[^}]*display: none", css, re.S)
     assert re.search(r"\.service-block \{[^}]*page-break-inside: avoid", css)
+    assert '<tr class="empty"><th scope="row" data-testid="sheet-column">Special requests</th>' in body
 
 
 # ---- the kitchen ----------------------------------------------------------------------------
@@ -341,6 +342,7 @@ def test_the_kitchen_gets_one_slip_per_room_with_what_it_must_cook_and_avoid(cli
     zhang = slips[1]
     assert 'data-testid="slip-time">18:30<' in zhang and 'data-testid="slip-party">10<' in zhang
     assert "不吃香菜" in zhang and "花生过敏" in zhang and "一位客人素食" in zhang and "寿宴套餐A" in zhang
+    assert 'data-testid="slip-purpose">Birthday<' in zhang and SECRET not in zhang
     assert "婚宴套餐" in slips[2] and "两位清真" in slips[3] and rooms[3] in slips[2]  # "also in"
     assert SECRET not in body and "500.00" not in body and banquet.pk
 
