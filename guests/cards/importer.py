@@ -14,7 +14,7 @@ conversion and validation.
 
 import contextlib
 import gc
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -28,6 +28,7 @@ from ..models import Guest, RelatedPerson
 from ..pinyin import split_name
 from ..services import related_people_limit_error
 from ..services.base import chunked
+from ..services.people import read_as
 from . import fields as F
 from .compare import AsExported
 from .export import records_by_card, register_columns
@@ -358,12 +359,17 @@ def _field_key(attname: str) -> str:
     return _KEY_OF.get(attname) or attname.removesuffix("_id")
 
 
+def _read_as(people: list[dict]) -> Counter:
+    return Counter(read_as(person["name"], person["relation"], person["phone"]) for person in people)
+
+
 def _diff(item: _Converted, guest: Guest | None, people: list[dict] | None, problems) -> Action | None:
     entry = item.entry
     fields = item.fields
     if guest is not None:
         changed = {name: value for name, value in fields.items() if not _same(getattr(guest, name), value)}
-        people_changed = item.people is not None and item.people != (people or [])
+        # The service keeps a stored person the table lists as stored, wherever the row is (_recognised).
+        people_changed = item.people is not None and _read_as(item.people) != _read_as(people or [])
         action = Action(UPDATE if changed or people_changed else UNCHANGED, entry.where, guest.pk, guest.card_no,
                         guest.display_name, changed, item.people if people_changed else None)  # fmt: skip
         if action.kind == UNCHANGED:

@@ -309,7 +309,9 @@ def _apply(plan: Plan, *, actor, reason: str, transfer: CardTransfer) -> list[in
             if changes:
                 guest_bulk_update(actor=actor, changes=changes, reason=reason)
             people = {a.guest_id: a.people for a in chunk if a.people is not None}
-            if people:  # a card's table is the guest's whole list: rows not on it are removed
+            # A card's table is the guest's whole list: people not on it are removed, those it lists as stored
+            # are kept (so are the bookings that say they made them), and only rows that differ are written.
+            if people:
                 related_people_replace_many(actor=actor, people_by_guest=people)
             done += len(chunk)
             cache.set(_progress_key(transfer_id), done, 3600)

@@ -3,13 +3,16 @@ many guests at once (the card import), with the same rules and the same history 
 
 A list given is the guest's whole list. A person named by `id` is a stored person of the guest: kept,
 and changed in place when a value differs (history "~"); a person without one is new ("+"); a stored
-person the list leaves out is removed ("-"). The card holds no ids, so importing a card's table removes
-the people the guest had and adds those on the card, in the card's order, as it always has.
+person the list leaves out is removed ("-"). A person without an `id` may still be a stored one: the
+card holds no ids, and a booking points at the person who made it (booked_by, emptied when the person
+goes), so importing a card must not replace the people its table leaves as they are. Such a person that
+reads as a stored one the list leaves out is that one, untouched; one with a stored one's name is that
+one changed in place; anyone else is new, added after those kept, in the list's order.
 """
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
@@ -60,6 +63,49 @@ def _person(value: Person | Mapping) -> Person:
                   id=person.id)  # fmt: skip
 
 
+def read_as(name: str, relation: str, phone: str) -> tuple[str, str, str]:
+    """A person's values as the card import reads them from its cells (line ends as typed on any
+    machine, no spaces around): a stored person and a card's row that read alike are the same person."""
+    return _text(name), relation, _text(phone)
+
+
+def _text(value: str) -> str:
+    return (value or "").replace("\r\n", "\n").replace("\r", "\n").strip()
+
+
+def _recognised(people: list[Person], mine: Mapping[int, RelatedPerson]) -> tuple[list[Person], set[int]]:
+    """The list with each person given without an id who is one of the stored people the list leaves out
+    given that one's id (see the module's docstring), and the ids of those that read as stored: they are
+    kept untouched. Rows that read alike are recognised before rows that only share a name, each stored
+    person once, in the list's order: the second of two rows alike is someone new."""
+    named = {person.id for person in people if person.id is not None}
+    free = [person for person_id, person in mine.items() if person_id not in named]
+    if not free:
+        return people, set()
+    found: dict[int, int] = {}  # place in the list → stored id
+    untouched: set[int] = set()
+    for exactly in (True, False):
+        for at, person in enumerate(people):
+            if person.id is not None or at in found:
+                continue
+            match = next((stored for stored in free if _alike(person, stored, exactly=exactly)), None)
+            if match is not None:
+                found[at] = match.pk
+                free.remove(match)
+                if exactly:
+                    untouched.add(match.pk)
+    people = [replace(person, id=found[at]) if at in found else person for at, person in enumerate(people)]
+    return people, untouched
+
+
+def _alike(person: Person, stored: RelatedPerson, *, exactly: bool) -> bool:
+    given, kept = (
+        read_as(person.name, person.relation, person.phone),
+        read_as(stored.name, stored.relation, stored.phone),
+    )
+    return given == kept if exactly else given[0] == kept[0]
+
+
 def _errors(person: RelatedPerson, number: int) -> list[str]:
     """The model's own rules (lengths, the relation's choices, the phone's form), each message saying
     which person of the list and which value it is about."""
@@ -102,8 +148,12 @@ def _planned(*, actor, people_by_guest: Mapping[int | None, Iterable], lock: boo
         mine, listed = stored[pk], set()
         if limit := related_people_limit_error(count=len(people), stored=len(mine)):
             errors.append(limit)
+        people, untouched = _recognised(people, mine)
         for number, person in enumerate(people, start=1):
             values = {name: getattr(person, name) for name in VALUES}
+            if person.id in untouched:
+                listed.add(person.id)
+                continue
             if person.id is None:
                 plan.created.append(RelatedPerson(guest_id=pk, **values))
                 errors += _errors(plan.created[-1], number)

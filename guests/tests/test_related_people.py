@@ -2,6 +2,8 @@
 import): the guest form, the Django admin and the card import all go through it, so its rules (who may,
 how many, how long, never an anonymised guest) and the history it writes are the same on every path."""
 
+import contextlib
+
 import openpyxl
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -9,6 +11,8 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import translation
 
+from bookings.tests.factories import book
+from bookings.tests.factories import room as booking_room
 from guests.cards import services as card_services
 from guests.cards.importer import plan_import
 from guests.models import CardTransfer, Guest, RelatedPerson
@@ -20,7 +24,7 @@ from guests.services import (
     related_people_replace_many,
     related_person_add,
 )
-from guests.tests.card_helpers import archive_state, save
+from guests.tests.card_helpers import archive_state, load, save
 from guests.tests.factories import GuestFactory
 from staff.tests.pages import form_on
 
@@ -303,3 +307,158 @@ def test_the_create_form_refuses_more_related_people_than_a_guest_may_have(clien
     assert response.status_code == 200
     assert f"A guest may have at most {MAX_RELATED_PEOPLE} related people." in response.content.decode()
     assert not Guest.objects.exists() and not RelatedPerson.objects.exists()
+
+
+# ---- the card import keeps the people its table leaves as they are -------------------------
+# A booking points at the related person who made it (booked_by, set to NULL when the person goes), so a
+# person the card lists as stored is that stored person still, not a copy: re-importing a card must not
+# forget who booked. The card holds no ids: a row is that person when it reads the same (name, relation,
+# phone, as the import reads a cell); a row with the same name and another relation or phone is that
+# person changed in place; any other row is someone new.
+
+
+def card_of(card_no: str, name: str, people: list[tuple[str, str, str]]) -> bytes:
+    """One plain card whose related-people table lists (name, relation as written, phone)."""
+    return cards_with((card_no, name, people))
+
+
+def import_card(content: bytes, actor, kind: str = "update"):
+    return apply(content, actor, kind, 1, contextlib.nullcontext())
+
+
+def people_history(*people: RelatedPerson) -> list[tuple]:
+    return list(RelatedPerson.history.filter(id__in=[p.pk for p in people]).order_by("history_id").values_list(
+        "id", "history_type"))  # fmt: skip
+
+
+@pytest.fixture
+def booked_by_secretary(manager, front_desk, guest_with_two):
+    """刘备 with his driver 小李 (13700000000) and his secretary 王秘书, who booked tomorrow's dinner."""
+    guest, driver, secretary = guest_with_two
+    booking = book(front_desk, guest, booked_by=secretary)
+    return guest, driver, secretary, booking
+
+
+def test_importing_a_card_keeps_the_person_it_leaves_unchanged_and_who_booked_through_them(
+    admin_user, booked_by_secretary
+):
+    guest, driver, secretary, booking = booked_by_secretary
+    before = people_history(driver, secretary)
+    import_card(card_of(guest.card_no, guest.name, [("王秘书", "秘书", ""), ("关羽", "助理", "")]), admin_user)
+    assert list(RelatedPerson.objects.filter(guest=guest).order_by("id").values_list("pk", "name")) == [
+        (secretary.pk, "王秘书"), (RelatedPerson.objects.get(name="关羽").pk, "关羽")]  # fmt: skip
+    booking.refresh_from_db()
+    assert booking.booked_by_id == secretary.pk
+    assert people_history(driver, secretary) == [*before, (driver.pk, "-")]  # nothing written for the secretary
+
+
+def test_a_person_the_card_removes_goes_and_their_bookings_no_longer_say_who_booked(
+    admin_user, front_desk, booked_by_secretary
+):
+    guest, driver, _secretary, _booking = booked_by_secretary
+    by_driver = book(front_desk, guest, rooms=[booking_room("兰亭厅")], booked_by=driver)
+    import_card(card_of(guest.card_no, guest.name, [("王秘书", "秘书", "")]), admin_user)
+    assert stored(guest) == [("王秘书", "secretary", "")]
+    by_driver.refresh_from_db()
+    assert by_driver.booked_by_id is None
+    assert RelatedPerson.history.filter(id=driver.pk, history_type="-", history_user=admin_user).exists()
+
+
+def test_a_person_whose_phone_the_card_changes_is_changed_in_place_and_still_the_one_who_booked(
+    admin_user, booked_by_secretary
+):
+    guest, driver, secretary, booking = booked_by_secretary
+    before = people_history(driver, secretary)
+    import_card(card_of(guest.card_no, guest.name, [("小李", "司机", "13700000000"), ("王秘书", "秘书",
+                                                                                     "010-65881234")]), admin_user)  # fmt: skip
+    assert list(RelatedPerson.objects.filter(guest=guest).order_by("id").values_list("pk", "phone")) == [
+        (driver.pk, "13700000000"), (secretary.pk, "010-65881234")]  # fmt: skip
+    booking.refresh_from_db()
+    assert booking.booked_by_id == secretary.pk
+    assert people_history(driver, secretary) == [*before, (secretary.pk, "~")]
+
+
+def test_a_person_whose_name_the_card_changes_is_someone_new(admin_user, booked_by_secretary):
+    guest, driver, secretary, booking = booked_by_secretary
+    import_card(card_of(guest.card_no, guest.name, [("小李", "司机", "13700000000"), ("张秘书", "秘书", "")]),
+                admin_user)  # fmt: skip
+    assert RelatedPerson.objects.filter(guest=guest, name="张秘书").exclude(pk=secretary.pk).exists()
+    assert not RelatedPerson.objects.filter(pk=secretary.pk).exists()
+    booking.refresh_from_db()
+    assert booking.booked_by_id is None
+
+
+def test_the_same_person_twice_on_a_card_keeps_the_stored_one_first_and_adds_the_second(
+    admin_user, booked_by_secretary
+):
+    guest, driver, secretary, booking = booked_by_secretary
+    twice = [("王秘书", "秘书", ""), ("小李", "司机", "13700000000"), ("王秘书", "秘书", "")]
+    import_card(card_of(guest.card_no, guest.name, twice), admin_user)
+    people = list(RelatedPerson.objects.filter(guest=guest).order_by("id").values_list("pk", "name"))
+    assert people[:2] == [(driver.pk, "小李"), (secretary.pk, "王秘书")]
+    assert [name for _pk, name in people[2:]] == ["王秘书"]
+    booking.refresh_from_db()
+    assert booking.booked_by_id == secretary.pk
+
+
+def test_a_card_listing_the_guest_s_people_in_another_order_changes_nothing(admin_user, booked_by_secretary):
+    guest = booked_by_secretary[0]
+    content = card_of(guest.card_no, guest.name, [("王秘书", "秘书", ""), ("小李", "司机", "13700000000")])
+    plan = plan_import(content, actor=admin_user)
+    assert plan.problems == [] and [a.kind for a in plan.actions] == ["unchanged"]
+
+
+def test_a_stored_person_reads_as_the_card_row_when_only_spaces_around_the_values_differ(admin_user, front_desk):
+    guest = GuestFactory(name="刘备")
+    driver = RelatedPerson.objects.create(guest=guest, name=" 小李 ", relation="driver", phone="13700000000 ")
+    booking = book(front_desk, guest, booked_by=driver)
+    before = people_history(driver)
+    content = card_of(guest.card_no, guest.name, [("小李", "司机", "13700000000"), ("关羽", "助理", "")])
+    import_card(content, admin_user)
+    booking.refresh_from_db()
+    assert booking.booked_by_id == driver.pk
+    assert people_history(driver) == before
+
+
+def test_replacing_many_takes_a_listed_person_without_an_id_that_reads_as_a_stored_one_for_that_person(
+    front_desk, booked_by_secretary
+):
+    guest, driver, secretary, booking = booked_by_secretary
+    written = related_people_replace_many(actor=front_desk, people_by_guest={guest.pk: [
+        {"name": "王秘书", "relation": "secretary", "phone": ""}, {"name": "小李", "relation": "assistant",
+                                                                 "phone": "13700000000"}]})  # fmt: skip
+    assert (written.created, written.deleted) == ([], [])
+    assert [(person.pk, fields) for person, fields in written.changed] == [(driver.pk, ["relation"])]
+    booking.refresh_from_db()
+    assert booking.booked_by_id == secretary.pk
+
+
+@pytest.mark.parametrize("count", [3, 6])
+def test_importing_kept_changed_removed_and_new_people_takes_the_same_few_queries_for_any_number_of_guests(
+    admin_user, manager, front_desk, count, django_assert_max_num_queries
+):
+    guests = [GuestFactory(name=f"客人{n}") for n in range(count)]
+    for guest in guests:
+        for name, relation in (("秘书", "secretary"), ("司机", "driver"), ("旧助理", "assistant")):
+            related_person_add(guest=guest, actor=manager, name=name, relation=relation)
+    content = cards_with(*((guest.card_no, guest.name, [("秘书", "秘书", ""), ("司机", "司机", "13700000000"),
+                                                         ("新助理", "助理", "")]) for guest in guests))  # fmt: skip
+    kept = set(RelatedPerson.objects.filter(name__in=["秘书", "司机"]).values_list("pk", flat=True))
+    # Two savepoints, lock and read; history and delete of the removed, with one UPDATE per model that points
+    # at a related person (a booking's booked_by); update and history of the changed, insert and history of
+    # the new; the transfer done.
+    apply(content, admin_user, "update", count, django_assert_max_num_queries(14))
+    assert set(RelatedPerson.objects.filter(name__in=["秘书", "司机"]).values_list("pk", flat=True)) == kept
+    assert {tuple(stored(guest)) for guest in guests} == {
+        (("秘书", "secretary", ""), ("司机", "driver", "13700000000"), ("新助理", "assistant", ""))}  # fmt: skip
+    assert RelatedPerson.history.filter(history_user=admin_user).values_list("history_type").distinct().count() == 3
+
+
+def cards_with(*guests: tuple[str, str, list[tuple[str, str, str]]]) -> bytes:
+    """cards(), with each related person's relation and phone."""
+    workbook = load(cards(*((card_no, name, []) for card_no, name, _people in guests)))
+    for ws, (_card_no, _name, people) in zip(workbook.worksheets, guests, strict=True):
+        for row, person in enumerate(people, start=14):
+            for column, value in enumerate(person, start=2):
+                ws.cell(row=row, column=column).value = value
+    return save(workbook)
