@@ -12,6 +12,7 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from guests.models import Guest
 from visits.models import MealPeriod
 
 from .board import board_day, board_week, bookings_visible, legend, outlets_for
@@ -73,7 +74,8 @@ def week(request):
 
 
 def _initial(request, outlets) -> dict:
-    """What a free cell of the board fills in: outlet, date, meal period and room."""
+    """What a free cell of the board fills in (outlet, date, meal period and room), and the host when the
+    page is opened for a guest."""
     initial = {"date": _day(request), "party_size": 2}
     outlet = _outlet(request, list(outlets))
     if outlet:
@@ -84,6 +86,9 @@ def _initial(request, outlets) -> dict:
                                    "late": "21:30"}[initial["meal_period"]]  # fmt: skip
     if request.GET.get("room", "").isdigit():
         initial["rooms"] = [int(request.GET["room"])]
+    if request.GET.get("guest", "").isdigit():
+        guest = Guest.objects.filter(pk=request.GET["guest"], anonymised_at__isnull=True).only("card_no").first()
+        initial["find"] = guest.card_no if guest else ""
     return initial
 
 
@@ -113,9 +118,10 @@ def _booking(request, pk) -> Booking:
 def detail(request, pk):
     booking = _booking(request, pk)
     events = booking.events.select_related("actor").order_by("at", "pk")
+    labels = {action: step.label for action, step in STEPS.items()}
     context = {"booking": booking, "guest": booking.guest, "rooms": list(booking.rooms.order_by("name")),
                "events": events, "steps": booking_steps_for(actor=request.user, booking=booking),
-               "cancel_form": CancelForm(), "labels": {action: step.label for action, step in STEPS.items()}}  # fmt: skip
+               "cancel_form": CancelForm(), "labels": labels}  # fmt: skip
     return render(request, "bookings/detail.html", context)
 
 
