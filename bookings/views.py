@@ -5,10 +5,11 @@ import datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.dateparse import parse_date
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -109,6 +110,24 @@ def create(request):
     return render(request, "bookings/form.html", {"form": form}, status=400 if form.errors else 200)
 
 
+def _shown(value) -> str:
+    if isinstance(value, list):
+        return "、".join(map(str, value)) or "—"
+    return "—" if value in (None, "") else str(value)
+
+
+def _changes(event) -> list[tuple[str, str, str] | tuple[str]]:
+    """A change's fields by their names on the page, with the values before and after when it keeps them."""
+    rows = []
+    for name, values in event.changes.items():
+        try:
+            label = capfirst(Booking._meta.get_field(name).verbose_name)
+        except FieldDoesNotExist:
+            label = _("Rooms or tables") if name == "rooms" else name
+        rows.append((label, _shown(values[0]), _shown(values[1])) if values else (label,))
+    return rows
+
+
 def _booking(request, pk) -> Booking:
     """The booking, if it is of an outlet this person sees; else there is none (404, nothing said of it)."""
     return get_object_or_404(bookings_visible(request.user).select_related("guest", "outlet", "booked_by"), pk=pk)
@@ -117,7 +136,9 @@ def _booking(request, pk) -> Booking:
 @permission_required("bookings.view_booking", raise_exception=True)
 def detail(request, pk):
     booking = _booking(request, pk)
-    events = booking.events.select_related("actor").order_by("at", "pk")
+    events = list(booking.events.select_related("actor").order_by("at", "pk"))
+    for event in events:
+        event.shown_changes = _changes(event)
     labels = {action: step.label for action, step in STEPS.items()}
     context = {"booking": booking, "guest": booking.guest, "rooms": list(booking.rooms.order_by("name")),
                "events": events, "steps": booking_steps_for(actor=request.user, booking=booking),

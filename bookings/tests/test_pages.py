@@ -276,7 +276,7 @@ def test_the_booking_page_shows_host_schedule_rooms_requests_and_history(client_
     assert "芙蓉厅" in body.split('data-testid="rooms"')[1].split("</dd>")[0]
     assert "生日蛋糕" in body and "佛跳墙" in body and "Birthday" in body and "14" in body
     events = body.split('data-testid="events"')[1]
-    assert "Booked" in events and "Changed" in events and "party_size: 12 → 14" in events and "多两位" in events
+    assert "Booked" in events and "Changed" in events and "Party size: 12 → 14" in events and "多两位" in events
     assert str(front_desk) in events
 
 
@@ -367,6 +367,8 @@ def test_the_desk_changes_date_time_rooms_and_party_and_the_change_is_kept(clien
     assert [r.name for r in booking.rooms.all()] == ["芙蓉厅"]
     change = booking.events.get(action="change")
     assert change.changes["rooms"] == [["牡丹厅"], ["芙蓉厅"]] and change.note == "客人改期"
+    shown = page(client_for(front_desk), "bookings:detail", booking.pk).split('data-testid="events"')[1]
+    assert "Rooms or tables: 牡丹厅 → 芙蓉厅" in shown and "Special requests" in shown
 
 
 def test_a_change_into_a_taken_room_is_refused_with_the_free_rooms(client_for, front_desk):
