@@ -77,6 +77,12 @@ def test_a_taken_cell_opens_the_booking_and_a_free_one_books_that_room_prefilled
     assert re.search(r'<option value="dinner" selected', form)
 
 
+def test_a_waiter_sees_free_cells_without_a_link_to_the_booking_form(client_for, waiter):
+    room()
+    body = page(client_for(waiter), "bookings:board", outlet=outlet().pk, date=tomorrow().isoformat())
+    assert 'data-testid="free-cell">Free</span>' in body and reverse("bookings:create") not in body
+
+
 def test_the_booking_form_opened_for_a_guest_has_their_card_number_filled_in(client_for, front_desk):
     guest = GuestFactory(honorific="张总")
     form = page(client_for(front_desk), "bookings:create", guest=guest.pk)
