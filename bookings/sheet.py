@@ -10,7 +10,6 @@ for those who handle deposits (bookings.view_deposit), the confidential notes fo
 """
 
 import datetime
-import warnings
 from dataclasses import dataclass, field
 
 from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
@@ -19,14 +18,11 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from guests.dates import anniversary_falls_on, birthday_falls_on
 from staff.models import Outlet
 from visits.models import Complaint, Visit
 
 from .models import Booking, BookingRoom
-
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore", DeprecationWarning)
-    from lunardate import LunarDate
 
 # Parties on the sheet: those who hold their rooms (a completed party has left, the others never came).
 ON_SHEET = Booking.ACTIVE
@@ -139,37 +135,6 @@ def _complaints(bookings) -> dict[int, Complaint]:
     return found
 
 
-def _lunar_falls_on(guest, day: datetime.date) -> bool:
-    """A lunar birthday kept on this solar day, by followups.dates' custom: a leap-month birthday in the
-    ordinary month when the year has no such leap month, the 30th on the 29th of a short month."""
-    found = LunarDate.from_solar_date(day.year, day.month, day.day)
-    if found.month != guest.birth_month:
-        return False
-    if bool(found.is_leap_month) != guest.birthday_leap_month:
-        leap_this_year = LunarDate.leap_month_for_year(found.year) == found.month
-        # A leap-month birthday falls in the ordinary month of a year without that leap month;
-        # an ordinary birthday never falls in the leap month.
-        if found.is_leap_month or leap_this_year:
-            return False
-    if found.day == guest.birth_day:
-        return True
-    if guest.birth_day == 30 and found.day == 29:
-        following = day + datetime.timedelta(days=1)
-        return LunarDate.from_solar_date(following.year, following.month, following.day).day == 1
-    return False
-
-
-def _solar_falls_on(month, day_of_month, day: datetime.date) -> bool:
-    if (day.month, day.day) == (month, day_of_month):
-        return True
-    # A 29 February date is kept on 28 February in a year without one.
-    return (month, day_of_month) == (2, 29) and (day.month, day.day) == (2, 28) and not _leap(day.year)
-
-
-def _leap(year: int) -> bool:
-    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
-
-
 def occasions(guest, day: datetime.date) -> list[str]:
     """The guest's birthday and anniversaries from `day` to OCCASION_DAYS days later, named with their date."""
     found = []
@@ -177,14 +142,12 @@ def occasions(guest, day: datetime.date) -> list[str]:
         when = day + datetime.timedelta(days=offset)
         on = date_format(when, "MONTH_DAY_FORMAT") if offset else _("today")
         if guest.birth_month and guest.birth_day:
-            if guest.birthday_lunar:
-                if _lunar_falls_on(guest, when):
-                    found.append(_("Lunar birthday {when}").format(when=on))
-            elif _solar_falls_on(guest.birth_month, guest.birth_day, when):
-                found.append(_("Birthday {when}").format(when=on))
+            if birthday_falls_on(guest, when):
+                label = _("Lunar birthday {when}") if guest.birthday_lunar else _("Birthday {when}")
+                found.append(label.format(when=on))
         for date, label in ((guest.anniversary, _("Wedding anniversary {when}")),
                             (guest.company_anniversary, _("Company anniversary {when}"))):  # fmt: skip
-            if date and _solar_falls_on(date.month, date.day, when):
+            if anniversary_falls_on(date, when):
                 found.append(label.format(when=on))
     return found
 

@@ -28,10 +28,10 @@ from django.db.models import CharField, DateTimeField, F, IntegerField, Min, Q, 
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from guests import dates
 from guests.models import Guest
 from guests.pinyin import HAN
 
-from . import dates
 from .models import Channel, Greeting, GreetingAttempt, MessageTemplate, RuleSettings
 from .senders import Sender, SendError, email_sender, log_safe, sms_sender
 from .sql import insert_select

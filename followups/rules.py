@@ -15,10 +15,10 @@ from django.db.models import CharField, DateField, DateTimeField, F, IntegerFiel
 from django.db.models.functions import Cast, Coalesce, Concat, TruncDate
 from django.utils import timezone
 
+from guests import dates
 from guests.models import Guest
 from visits.models import Complaint, Visit
 
-from . import dates
 from .models import Channel, FollowUp, Holiday, RuleSettings
 from .sql import insert_select
 

@@ -26,8 +26,8 @@ from django.db.models.functions import Coalesce, ExtractIsoWeekDay, ExtractMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from followups.dates import birthday_keys, days_between
 from followups.models import FollowUp
+from guests.dates import birthday_keys, days_between
 from guests.models import Guest
 from staff.models import User
 from visits.models import Complaint, Visit, VisitDayTotal

@@ -4,7 +4,7 @@ import datetime
 
 import pytest
 
-from followups import dates
+from guests import dates
 from guests.models import Guest
 from guests.tests.factories import GuestFactory
 

@@ -7,11 +7,11 @@ from django.core import mail
 from django.test import override_settings
 from django.utils import timezone
 
-from followups.dates import to_lunar
 from followups.greetings import MAX_ATTEMPTS, greetings_prepare, greetings_send_due, render_greeting
 from followups.models import Greeting, GreetingAttempt, MessageTemplate
 from followups.tasks import send_birthday_greetings
 from followups.tests import senders
+from guests.dates import to_lunar
 from guests.services import guest_update
 from guests.tests.factories import GuestFactory
 

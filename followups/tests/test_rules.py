@@ -72,7 +72,7 @@ def test_a_birthday_in_three_days_gives_the_owner_a_greeting_due_on_the_day(mana
     in_4 = today() + days(4)
     solar = GuestFactory(owner=manager, birth_month=in_3.month, birth_day=in_3.day)
     GuestFactory(mobile="13800000003", birth_month=in_4.month, birth_day=in_4.day)
-    from followups.dates import to_lunar
+    from guests.dates import to_lunar
 
     _year, month, day, leap = to_lunar(in_3)
     lunar = GuestFactory(

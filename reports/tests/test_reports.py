@@ -12,9 +12,9 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
-from followups.dates import to_lunar
 from followups.models import FollowUp
 from followups.tests.factories import followup
+from guests.dates import to_lunar
 from guests.models import Guest
 from guests.services import guest_anonymise, guest_update
 from guests.tests.factories import GuestFactory

@@ -107,6 +107,27 @@ def holiday_dates(holiday, start: datetime.date, end: datetime.date) -> list[dat
     return found
 
 
+def birthday_falls_on(guest, day: datetime.date) -> bool:
+    """The guest's birthday, solar or lunar, is celebrated on this solar date: birthday_condition for
+    one guest already in memory."""
+    if not (guest.birth_month and guest.birth_day):
+        return False
+    return any(
+        (lunar, month, birth_day) == (guest.birthday_lunar, guest.birth_month, guest.birth_day)
+        and (leap is None or leap == guest.birthday_leap_month)
+        for lunar, month, birth_day, leap in birthday_keys(day)
+    )
+
+
+def anniversary_falls_on(date: datetime.date | None, day: datetime.date) -> bool:
+    """A solar date's anniversary is kept on this day: anniversary_condition for one value in memory."""
+    if date is None:
+        return False
+    if (date.month, date.day) == (day.month, day.day):
+        return True
+    return (date.month, date.day) == (2, 29) and (day.month, day.day) == (2, 28) and not calendar.isleap(day.year)
+
+
 def days_between(start: datetime.date, end: datetime.date):
     day = start
     while day <= end:
