@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from crm.tasks import enqueue_suppressed
+from demo.bookings import load_bookings
 from followups.rules import rules_run
 from guests.demo import GuestFaker
 from guests.models import Guest
@@ -30,7 +31,7 @@ OUTLETS = (("悦府中餐厅", Outlet.Kind.RESTAURANT), ("金色大宴会厅", O
 
 
 class Command(BaseCommand):
-    help = "Load demo outlets, one user per role and a few hundred guests (skipped if already loaded)."
+    help = "Load demo outlets and rooms, one user per role, a few hundred guests and a week of bookings (once)."
 
     def add_arguments(self, parser):
         parser.add_argument("--guests", type=int, default=300)
@@ -55,6 +56,9 @@ class Command(BaseCommand):
         else:
             with enqueue_suppressed():  # the rules run once, over everyone, at the end
                 self._guests(guests, users, outlets)
+        hosts = list(Guest.objects.filter(anonymised_at__isnull=True).order_by("id")[:300])
+        if made := load_bookings(users=users, outlets=outlets, guests=hosts):
+            self.stdout.write(f"Loaded {made} demo bookings: today's and this week's board, yesterday's no-show.")
         self.stdout.write(self.style.SUCCESS(f"Demo logins (password for all: {DEMO_PASSWORD}):"))
         for username, role, *_ in DEMO_USERS:
             self.stdout.write(f"  {username:<10} {roles.ROLE_LABELS[role]}")
