@@ -4,7 +4,7 @@ against the seven days of a week for one meal period. A fixed number of queries 
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 
 from staff.models import Outlet, Room
 from visits.models import MealPeriod
@@ -29,8 +29,10 @@ STATUS_COLOURS = {
 
 def outlets_for(user) -> QuerySet[Outlet]:
     """The outlets whose bookings this person sees: all active ones, except for a member of staff who
-    only serves (a waiter) and is given outlets: those."""
-    outlets = Outlet.objects.filter(is_active=True).order_by("name", "pk")
+    only serves (a waiter) and is given outlets: those. Outlets with rooms or tables come first, so the
+    board and the sheet open on one that takes bookings (a bar without tables is last)."""
+    rooms = Room.objects.filter(outlet=OuterRef("pk"), is_active=True)
+    outlets = Outlet.objects.filter(is_active=True).order_by(~Exists(rooms), "name", "pk")
     if not user.has_perm("bookings.change_booking"):
         own = user.outlets.filter(is_active=True)
         if own.exists():

@@ -22,6 +22,7 @@ from guests.dates import anniversary_falls_on, birthday_falls_on
 from staff.models import Outlet
 from visits.models import Complaint, Visit
 
+from .board import outlets_for
 from .models import Booking, BookingRoom
 
 # Parties on the sheet: those who hold their rooms (a completed party has left, the others never came).
@@ -74,14 +75,8 @@ def columns_for(user) -> list[Column]:
 
 
 def sheet_outlets(user) -> QuerySet[Outlet]:
-    """The outlets whose sheet this person may read: all active ones, except for a member of staff who
-    does not change bookings (a waiter) and is given outlets: those alone."""
-    outlets = Outlet.objects.filter(is_active=True).order_by("name", "pk")
-    if not user.has_perm("bookings.change_booking"):
-        own = user.outlets.filter(is_active=True)
-        if own.exists():
-            outlets = outlets.filter(pk__in=own.values("pk"))
-    return outlets
+    """The outlets whose sheet this person may read: those whose board they see."""
+    return outlets_for(user)
 
 
 def next_meal_period(now: datetime.datetime | None = None) -> str:

@@ -394,3 +394,15 @@ def test_a_change_into_a_taken_room_is_refused_with_the_free_rooms(client_for, f
 def test_a_waiter_cannot_change_a_booking(client_for, front_desk, waiter):
     booking = book(front_desk)
     assert client_for(waiter).get(reverse("bookings:edit", args=[booking.pk])).status_code == 403
+
+
+@pytest.mark.parametrize("name", ["bookings:board", "service:sheet"])
+def test_the_board_and_the_sheet_open_on_an_outlet_with_rooms_before_one_without(client_for, front_desk, name):
+    from staff.models import Outlet
+
+    Outlet.objects.create(name="AAA Lobby bar", kind=Outlet.Kind.BAR)  # first by name, no tables
+    room()
+    front_desk.outlets.clear()
+    body = page(client_for(front_desk), name)
+    chosen = re.search(r'<option value="(\d+)" selected>', body)
+    assert chosen and int(chosen.group(1)) == outlet().pk
