@@ -40,6 +40,12 @@ def outlets_for(user) -> QuerySet[Outlet]:
     return outlets
 
 
+def default_outlet(user, outlets):
+    """Of the outlets a person sees (outlets_for, in its order), their own first, else the first."""
+    own = set(user.outlets.values_list("pk", flat=True))
+    return next((outlet for outlet in outlets if outlet.pk in own), outlets[0] if outlets else None)
+
+
 def bookings_visible(user) -> QuerySet[Booking]:
     """The bookings this person may open: those of the outlets they see."""
     return Booking.objects.filter(outlet__in=outlets_for(user).values("pk"))

@@ -12,7 +12,7 @@ for those who handle deposits (bookings.view_deposit), the confidential notes fo
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import OuterRef, Prefetch, Q, Subquery
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -22,7 +22,6 @@ from guests.dates import anniversary_falls_on, birthday_falls_on
 from staff.models import Outlet
 from visits.models import Complaint, Visit
 
-from .board import outlets_for
 from .models import Booking, BookingRoom
 
 # Parties on the sheet: those who hold their rooms (a completed party has left, the others never came).
@@ -72,11 +71,6 @@ COLUMNS = [
 
 def columns_for(user) -> list[Column]:
     return [column for column in COLUMNS if not column.permission or user.has_perm(column.permission)]
-
-
-def sheet_outlets(user) -> QuerySet[Outlet]:
-    """The outlets whose sheet this person may read: those whose board they see."""
-    return outlets_for(user)
 
 
 def next_meal_period(now: datetime.datetime | None = None) -> str:

@@ -20,7 +20,8 @@ from guests.cards.cells import text_cell
 from staff.models import Outlet
 from visits.models import MealPeriod
 
-from .sheet import columns_for, kitchen_slips, next_meal_period, service_sheet, sheet_outlets
+from .board import default_outlet, outlets_for
+from .sheet import columns_for, kitchen_slips, next_meal_period, service_sheet
 
 
 @dataclass
@@ -35,7 +36,7 @@ class Choice:
 def _choice(request) -> Choice:
     """The outlet, day and meal period asked for, with a message for each one that cannot be read.
     An outlet that exists but is not the person's is refused outright."""
-    outlets, errors = list(sheet_outlets(request.user)), []
+    outlets, errors = list(outlets_for(request.user)), []
     outlet, wanted = None, request.GET.get("outlet", "").strip()
     if wanted:
         outlet = next((each for each in outlets if wanted.isdigit() and each.pk == int(wanted)), None)
@@ -43,9 +44,8 @@ def _choice(request) -> Choice:
             if wanted.isdigit() and Outlet.objects.filter(pk=int(wanted), is_active=True).exists():
                 raise PermissionDenied(_("This outlet's service sheet is only for its own staff."))
             errors.append(_("There is no outlet %(outlet)s. Choose one from the list.") % {"outlet": wanted[:20]})
-    elif outlets:
-        own = set(request.user.outlets.values_list("pk", flat=True))
-        outlet = next((each for each in outlets if each.pk in own), outlets[0])
+    else:
+        outlet = default_outlet(request.user, outlets)
     day = timezone.localdate()
     if request.GET.get("date", "").strip():
         try:

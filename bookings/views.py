@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from guests.models import Guest
 from visits.models import MealPeriod
 
-from .board import board_day, board_week, bookings_visible, legend, outlets_for
+from .board import board_day, board_week, bookings_visible, default_outlet, legend, outlets_for
 from .forms import BookingChangeForm, BookingForm, CancelForm, add_service_errors
 from .models import Booking
 from .services import (
@@ -40,8 +40,7 @@ def _outlet(request, outlets):
         chosen = next((outlet for outlet in outlets if outlet.pk == int(wanted)), None)
         if chosen is not None:
             return chosen
-    own = set(request.user.outlets.values_list("pk", flat=True))
-    return next((outlet for outlet in outlets if outlet.pk in own), outlets[0] if outlets else None)
+    return default_outlet(request.user, outlets)
 
 
 def _day(request, name="date") -> datetime.date:
