@@ -1,7 +1,9 @@
 """The booking pages' forms: they parse what the desk typed; the services check the booking."""
 
 from django import forms
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.forms.models import fields_for_model
 from django.utils.translation import gettext_lazy as _
 
 from guests.models import Guest
@@ -16,6 +18,14 @@ DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
 # The schedule and the words the desk fills in on both pages, as the services name them.
 SCHEDULE = ("date", "meal_period", "arrival_time", "party_size", "special_requests")
+# What else the desk records on both pages: who called, the standard and the menu, the party's dietary
+# needs, where the booking came from and who looks after the guest; the deposit for those who handle it.
+DETAILS = (
+    "contact_name", "contact_phone", "standard_kind", "standard_amount", "menu", "drinks", "drinks_brought",
+    "dietary_notes", "dietary_confirmed", "source", "owner",
+)  # fmt: skip
+DEPOSIT = ("deposit_amount", "deposit_method", "deposit_state")
+DEPOSIT_PERMISSION = "bookings.view_deposit"
 
 
 class RoomChoices(forms.ModelMultipleChoiceField):
@@ -38,6 +48,41 @@ def add_service_errors(form: forms.Form, error: ValidationError) -> None:
         form.add_error(name if name in form.fields else None, [message for e in errors for message in e.messages])
 
 
+class StaffChoice(forms.ModelChoiceField):
+    def label_from_instance(self, user):
+        return user.get_full_name() or user.get_username()
+
+
+def add_details(form: forms.Form, user, *, deposit_states) -> None:
+    """The booking's details as the model declares them (labels, lengths, choices), the deposit only for
+    those who may see it: a walk-in is seated at the door, never booked from these pages."""
+    names = DETAILS + (DEPOSIT if user is not None and user.has_perm(DEPOSIT_PERMISSION) else ())
+    widgets = {"menu": forms.Textarea(attrs={"rows": 2}), "drinks": forms.Textarea(attrs={"rows": 1}),
+               "dietary_notes": forms.Textarea(attrs={"rows": 1})}  # fmt: skip
+    fields = fields_for_model(Booking, fields=names, widgets=widgets, field_classes={"owner": StaffChoice})
+    fields["source"].choices = [(v, label) for v, label in Booking.Source.choices if v != Booking.Source.WALK_IN]
+    fields["owner"].queryset = get_user_model().objects.filter(is_active=True).order_by("first_name", "username")
+    if "deposit_state" in fields:
+        fields["deposit_state"].choices = [
+            (v, label) for v, label in Booking.DepositState.choices if v in deposit_states
+        ]
+    for name in ("source", "deposit_state"):
+        if name in fields:  # not sent: what the model takes when nobody says otherwise
+            fields[name].required = False
+    for name in ("contact_phone", "standard_amount", "deposit_amount"):
+        if name in fields:
+            fields[name].widget.attrs["inputmode"] = "tel" if name == "contact_phone" else "decimal"
+    form.fields.update(fields)
+
+
+def detail_fields(form: forms.Form) -> dict:
+    fields = {name: form.cleaned_data[name] for name in DETAILS + DEPOSIT if name in form.fields}
+    for name in ("source", "deposit_state"):
+        if name in fields and not fields[name]:
+            fields[name] = form.initial.get(name) or Booking._meta.get_field(name).get_default()
+    return fields
+
+
 class BookingForm(forms.Form):
     """A new booking: the host found by card number, mobile or name, or a new guest typed in."""
 
@@ -57,12 +102,18 @@ class BookingForm(forms.Form):
     purpose = forms.ChoiceField(label=_("Purpose"), choices=Booking.Purpose.choices, initial=Booking.Purpose.OTHER)
     special_requests = forms.CharField(label=_("Special requests"), required=False, max_length=2000,
                                        widget=forms.Textarea(attrs={"rows": 2}))  # fmt: skip
+    hold_until = forms.DateTimeField(
+        label=_("Tentative: held until"), required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text=_("Leave empty for a confirmed booking; a tentative one is released at this time."),
+    )  # fmt: skip
 
-    def __init__(self, *args, outlets, **kwargs):
+    def __init__(self, *args, outlets, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["outlet"].queryset = outlets
         rooms = Room.objects.filter(outlet__in=outlets, is_active=True).select_related("outlet")
         self.fields["rooms"] = rooms_field(rooms.order_by("outlet__name", "-is_private", "name"), show_outlet=True)
+        add_details(self, user, deposit_states=(Booking.DepositState.NONE, Booking.DepositState.HELD))
         self.order_fields(["find", "surname", "honorific", "mobile", "outlet", "date", "meal_period", "arrival_time",
                            "party_size", "rooms", "purpose", "special_requests"])  # fmt: skip
 
@@ -95,7 +146,10 @@ class BookingForm(forms.Form):
         return {}
 
     def service_fields(self) -> dict:
-        return {name: self.cleaned_data[name] for name in ("outlet", "purpose", *SCHEDULE)}
+        fields = {name: self.cleaned_data[name] for name in ("outlet", "purpose", *SCHEDULE)} | detail_fields(self)
+        if self.cleaned_data.get("hold_until"):
+            fields["hold_until"] = self.cleaned_data["hold_until"]
+        return fields
 
 
 class BookingChangeForm(forms.Form):
@@ -109,15 +163,17 @@ class BookingChangeForm(forms.Form):
                                        widget=forms.Textarea(attrs={"rows": 2}))  # fmt: skip
     note = forms.CharField(label=_("Why it changes"), required=False, max_length=100)
 
-    def __init__(self, *args, booking: Booking, **kwargs):
-        initial = {name: getattr(booking, name) for name in SCHEDULE} | {"rooms": list(booking.rooms.all())}
+    def __init__(self, *args, booking: Booking, user=None, **kwargs):
+        initial = {name: getattr(booking, name) for name in SCHEDULE + DETAILS + DEPOSIT}
+        initial |= {"rooms": list(booking.rooms.all()), "owner": booking.owner_id}
         super().__init__(*args, initial=initial, **kwargs)
         rooms = Room.objects.filter(outlet=booking.outlet_id, is_active=True).order_by("-is_private", "name")
         self.fields["rooms"] = rooms_field(rooms, show_outlet=False)
-        self.order_fields([*SCHEDULE[:4], "rooms", "special_requests", "note"])
+        add_details(self, user, deposit_states=Booking.DepositState.values)
+        self.order_fields([*SCHEDULE[:4], "rooms", "special_requests", *DETAILS, *DEPOSIT, "note"])
 
     def service_fields(self) -> dict:
-        return {name: self.cleaned_data[name] for name in SCHEDULE}
+        return {name: self.cleaned_data[name] for name in SCHEDULE} | detail_fields(self)
 
 
 class CancelForm(forms.Form):

@@ -96,7 +96,7 @@ def _initial(request, outlets) -> dict:
 @require_http_methods(["GET", "POST"])
 def create(request):
     outlets = outlets_for(request.user)
-    form = BookingForm(request.POST or None, outlets=outlets, initial=_initial(request, outlets))
+    form = BookingForm(request.POST or None, outlets=outlets, user=request.user, initial=_initial(request, outlets))
     if request.method == "POST" and form.is_valid():
         try:
             booking = booking_create(actor=request.user, rooms=form.cleaned_data["rooms"],
@@ -149,7 +149,7 @@ def detail(request, pk):
 @require_http_methods(["GET", "POST"])
 def edit(request, pk):
     booking = _booking(request, pk)
-    form = BookingChangeForm(request.POST or None, booking=booking)
+    form = BookingChangeForm(request.POST or None, booking=booking, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
             booking_change(actor=request.user, booking=booking, fields=form.service_fields(),
