@@ -12,6 +12,7 @@ from staff.models import Room
 from visits.models import MealPeriod
 
 from .models import Booking
+from .phone import caller_digits, match_for
 from .services.steps import CANCEL_REASONS
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -26,6 +27,8 @@ DETAILS = (
 )  # fmt: skip
 DEPOSIT = ("deposit_amount", "deposit_method", "deposit_state")
 DEPOSIT_PERMISSION = "bookings.view_deposit"
+# The arrival time a meal period starts the form with.
+USUAL_ARRIVAL = {"breakfast": "07:30", "lunch": "11:30", "tea": "14:30", "dinner": "18:00", "late": "21:30"}
 
 
 class RoomChoices(forms.ModelMultipleChoiceField):
@@ -182,3 +185,49 @@ class CancelForm(forms.Form):
                                     if value in CANCEL_REASONS],
     )  # fmt: skip
     note = forms.CharField(label=_("Note"), required=False, max_length=500)
+
+
+class PhoneBookingForm(BookingForm):
+    """The desk on the phone: the host is the caller the number found (g<guest> or p<related person>, see
+    bookings.phone), or a new guest typed in when nobody was found."""
+
+    number = forms.CharField(label=_("Caller's number"), required=False, max_length=30,
+                             help_text=_("The whole number, or its last four digits."),
+                             widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}))  # fmt: skip
+    caller = forms.CharField(required=False, max_length=20, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["find"]
+
+    def clean_caller(self):
+        key = self.cleaned_data["caller"]
+        if key in ("", "new"):
+            return None
+        match = match_for(key)
+        if match is None:
+            raise ValidationError(_("This guest can no longer be booked: look the number up again."))
+        return match
+
+    def clean(self):
+        data = forms.Form.clean(self)
+        if data.get("caller") is None and not any(data.get(name) for name in ("surname", "honorific", "mobile")):
+            if "caller" not in self.errors:
+                self.add_error(None, _("Look the caller up by their number, or enter a new guest."))
+        return data
+
+    def host(self) -> dict:
+        match = self.cleaned_data.get("caller")
+        if match is not None:
+            return {"guest": match.guest}
+        return super().host()
+
+    def service_fields(self) -> dict:
+        fields = super().service_fields()
+        match = self.cleaned_data.get("caller")
+        if match is not None and match.person is not None:
+            fields["booked_by"] = match.person
+        number = self.cleaned_data.get("number", "").strip()
+        if not fields.get("contact_phone") and len(caller_digits(number)) >= 7:
+            fields["contact_phone"] = number
+        return fields

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import phone_views, views
 
 app_name = "bookings"
 
@@ -8,6 +8,9 @@ urlpatterns = [
     path("", views.board, name="board"),
     path("week/", views.week, name="week"),
     path("new/", views.create, name="create"),
+    path("phone/", phone_views.phone, name="phone"),
+    path("phone/caller/", phone_views.caller, name="phone_caller"),
+    path("phone/rooms/", phone_views.rooms, name="phone_rooms"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/edit/", views.edit, name="edit"),
     path("<int:pk>/confirm/", views.confirm, name="confirm"),

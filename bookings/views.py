@@ -17,7 +17,7 @@ from guests.models import Guest
 from visits.models import MealPeriod
 
 from .board import board_day, board_week, bookings_visible, default_outlet, legend, outlets_for
-from .forms import BookingChangeForm, BookingForm, CancelForm, add_service_errors
+from .forms import USUAL_ARRIVAL, BookingChangeForm, BookingForm, CancelForm, add_service_errors
 from .models import Booking
 from .services import (
     STEPS,
@@ -82,8 +82,7 @@ def _initial(request, outlets) -> dict:
         initial["outlet"] = outlet.pk
     if request.GET.get("meal_period") in MealPeriod.values:
         initial["meal_period"] = request.GET["meal_period"]
-        initial["arrival_time"] = {"breakfast": "07:30", "lunch": "11:30", "tea": "14:30", "dinner": "18:00",
-                                   "late": "21:30"}[initial["meal_period"]]  # fmt: skip
+        initial["arrival_time"] = USUAL_ARRIVAL[initial["meal_period"]]
     if request.GET.get("room", "").isdigit():
         initial["rooms"] = [int(request.GET["room"])]
     if request.GET.get("guest", "").isdigit():

@@ -13,6 +13,15 @@
     }
   });
 
+  // <input data-enter-looks-up>: Enter looks the number up (htmx "lookup") instead of sending the form.
+  document.addEventListener("keydown", function (event) {
+    var field = event.target;
+    if (event.key === "Enter" && field.matches && field.matches("[data-enter-looks-up]")) {
+      event.preventDefault();
+      if (window.htmx) window.htmx.trigger(field, "lookup");
+    }
+  });
+
   // <div class="progress-bar" data-progress="42">: the bar's width, set through the CSSOM,
   // on the first load and on every piece htmx swaps in (the progress polls every second).
   function showProgress(root) {
