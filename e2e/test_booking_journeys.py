@@ -1,0 +1,132 @@
+"""Bookings in a real Chromium, in Chinese: a secretary's call taken by the last four digits of her phone,
+a second desk refused the same room, and the day of service that follows.
+
+Labels are found as the page shows them: the text is taken from Django's catalogue in the page's
+language (t()), so the journeys read the Chinese page by its visible words.
+"""
+
+import datetime
+import re
+import time
+
+import pytest
+from django.utils import timezone, translation
+from django.utils.translation import gettext
+from playwright.sync_api import expect
+
+from bookings.models import Booking
+from bookings.tests.factories import room
+from conftest import make_user
+from guests.models import Guest, RelatedPerson
+from guests.tests.factories import GuestFactory
+from staff import roles
+from visits.tests.factories import record_visit
+
+from .test_guest_journeys import assert_no_horizontal_overflow, log_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+TABLET = {"width": 820, "height": 1180}
+
+
+def t(page, text: str) -> str:
+    """A message as the server renders it for this page's language."""
+    with translation.override(page.locator("html").get_attribute("lang")):
+        return gettext(text)
+
+
+def tomorrow() -> datetime.date:
+    return timezone.localdate() + datetime.timedelta(days=1)
+
+
+@pytest.fixture
+def zhang(manager):
+    """张总, an A guest who does not eat coriander and always has 牡丹厅; his secretary 小刘 books for him."""
+    guest = GuestFactory(name="张伟", honorific="张总", tier="A", mobile="13911112345", company="华信科技")
+    Guest.objects.filter(pk=guest.pk).update(taboos="不吃香菜", favourite_dishes="清蒸石斑鱼")
+    RelatedPerson.objects.create(guest=guest, name="小刘", relation="secretary", phone="13800006789")
+    for days in (30, 12):
+        record_visit(guest, manager, days_ago=days, room=room("牡丹厅"), dishes="北京烤鸭")
+    room("芙蓉厅")
+    room("兰亭")
+    return guest
+
+
+def open_phone_booking(page, live_server, username):
+    log_in(page, live_server, username)
+    toggler = page.locator(".navbar-toggler")
+    if toggler.is_visible():
+        toggler.click()
+    page.get_by_test_id("nav-phone-booking").get_by_text(t(page, "Phone booking")).click()
+    expect(page.get_by_test_id("phone-form")).to_be_visible()
+
+
+def take_the_call(page, digits: str):
+    """Type the caller's digits where the cursor already is, as the desk does with the phone at the ear."""
+    expect(page.get_by_label(t(page, "Caller's number"))).to_be_focused()
+    page.keyboard.type(digits)
+    expect(page.get_by_test_id("caller-card")).to_be_visible()
+
+
+def ask_for_tomorrow_s_dinner(page):
+    page.get_by_label(t(page, "Date")).fill(tomorrow().isoformat())
+    page.get_by_label(t(page, "Meal period")).select_option("dinner")
+    page.get_by_label(t(page, "Arrival time")).fill("18:00")
+    page.get_by_label(t(page, "Party size")).fill("8")
+    expect(page.get_by_test_id("phone-rooms")).to_contain_text("18:00–")  # the free rooms of that time
+
+
+def test_a_secretary_s_call_by_the_last_four_digits_books_the_room_her_boss_prefers_and_a_second_desk_is_refused(
+    new_page, live_server, front_desk, zhang, screenshots
+):
+    make_user("frontdesk2", roles.FRONT_DESK, last_name="何")
+    li = GuestFactory(name="李明", honorific="李总", tier="B", mobile="13722224444")
+    desk, other_desk = new_page(viewport=TABLET), new_page(viewport=TABLET)
+
+    started = time.monotonic()
+    open_phone_booking(desk, live_server, "frontdesk")
+    take_the_call(desk, "6789")
+    card = desk.get_by_test_id("caller-card")
+    expect(card.get_by_test_id("books-for")).to_contain_text("小刘")
+    expect(card.get_by_test_id("books-for")).to_contain_text("张总")
+    taboos = card.get_by_test_id("caller-taboos")
+    expect(taboos).to_contain_text("不吃香菜")
+    expect(taboos).to_have_class(re.compile(r"\balert-danger\b"))
+    expect(card.get_by_test_id("caller-rooms")).to_contain_text("牡丹厅")
+    ask_for_tomorrow_s_dinner(desk)
+    peony = desk.get_by_test_id("phone-rooms").get_by_label(re.compile("牡丹厅"))
+    expect(peony).to_be_checked()  # the room he usually has, free tomorrow
+    desk.get_by_label(t(desk, "Read back to the caller and confirmed")).check()
+    desk.screenshot(path=screenshots / "phone-booking-820.png", full_page=True)
+
+    # The other desk, on the phone with 李总 at the same moment, sees 牡丹厅 free too.
+    open_phone_booking(other_desk, live_server, "frontdesk2")
+    take_the_call(other_desk, "4444")
+    ask_for_tomorrow_s_dinner(other_desk)
+    other_desk.get_by_test_id("phone-rooms").get_by_label(re.compile("牡丹厅")).check()
+
+    desk.get_by_role("button", name=t(desk, "Book"), exact=True).click()
+    expect(desk).to_have_url(re.compile(r"/bookings/\d+/$"))
+    took = time.monotonic() - started
+    booking = Booking.objects.get(guest=zhang)
+    assert booking.booked_by.name == "小刘" and booking.dietary_confirmed and booking.date == tomorrow()
+    assert [r.name for r in booking.rooms.all()] == ["牡丹厅"]
+    print(f"\nthe secretary's call took {took:.1f} s in the browser, from login to the booking page")
+
+    other_desk.get_by_role("button", name=t(other_desk, "Book"), exact=True).click()
+    refusal = other_desk.get_by_test_id("phone-rooms")
+    expect(refusal).to_contain_text("牡丹厅")
+    expect(refusal).to_contain_text("芙蓉厅")  # the alternatives free then
+    expect(other_desk.get_by_test_id("caller-card")).to_contain_text("李总")  # the call goes on
+    assert not Booking.objects.filter(guest=li).exists()
+    other_desk.screenshot(path=screenshots / "phone-booking-refused-820.png", full_page=True)
+
+
+def test_the_phone_booking_page_fits_a_phone(new_page, live_server, front_desk, zhang, screenshots):
+    page = new_page(viewport={"width": 375, "height": 812})
+    open_phone_booking(page, live_server, "frontdesk")
+    take_the_call(page, "2345")
+    ask_for_tomorrow_s_dinner(page)
+    expect(page.get_by_test_id("phone-rooms").get_by_label(re.compile("牡丹厅"))).to_be_checked()
+    assert_no_horizontal_overflow(page)
+    page.screenshot(path=screenshots / "phone-booking-375.png", full_page=True)
