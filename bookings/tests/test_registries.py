@@ -11,14 +11,15 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from bookings.models import Booking, BookingEvent, WaitingEntry
-from bookings.services import booking_cancel, booking_change, waiting_list_add
+from bookings.selectors import rooms_free
+from bookings.services import booking_arrive, booking_cancel, booking_change, waiting_list_add
 from guests import forgetting
 from guests.cards.subject_access import guest_data_export
 from guests.services import guest_anonymise, guest_merge, related_person_add
 from guests.tests.factories import GuestFactory
 from visits.tests.factories import outlet
 
-from .factories import book, room, tomorrow
+from .factories import book, room, tomorrow, under_way
 
 pytestmark = pytest.mark.django_db
 
@@ -110,3 +111,23 @@ def test_the_download_reads_a_fixed_number_of_queries_however_many_bookings(fron
     queries(few)  # the manager's permissions are read once, then cached
     assert queries(many) == queries(few)
     assert Booking.objects.filter(guest=many).count() == 4
+
+
+def test_anonymising_cancels_the_bookings_to_come_frees_their_rooms_and_drops_the_waiting_entry(
+    front_desk, waiter, manager
+):
+    guest = GuestFactory(name="龘靐先生")
+    coming = book(front_desk, guest, [room("牡丹厅")])
+    seated = booking_arrive(actor=waiter, booking=under_way(front_desk, guest, [room("芙蓉厅")]))
+    entry = waiting_list_add(actor=front_desk, guest=guest, fields={"outlet": outlet(), "date": tomorrow(),
+                                                                    "meal_period": "lunch", "party_size": 6})  # fmt: skip
+
+    guest_anonymise(guest=guest, actor=manager, reason="guest_request")
+
+    coming.refresh_from_db()
+    seated.refresh_from_db()
+    entry.refresh_from_db()
+    assert (coming.status, coming.cancel_reason, seated.status, entry.status) == (
+        "cancelled", "guest", "arrived", "dropped")  # fmt: skip
+    assert room("牡丹厅") in rooms_free(outlet=outlet(), starts_at=coming.starts_at, ends_at=coming.ends_at)
+    assert coming.events.get(action="cancel").actor is None
