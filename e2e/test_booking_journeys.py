@@ -7,6 +7,8 @@ language (t()), so the journeys read the Chinese page by its visible words.
 
 import datetime
 import re
+import shutil
+import subprocess
 import time
 
 import pytest
@@ -15,13 +17,14 @@ from django.utils.translation import gettext
 from playwright.sync_api import expect
 
 from bookings.models import Booking
-from bookings.tests.factories import room
+from bookings.tests.factories import book, room
 from conftest import make_user
 from guests.models import Guest, RelatedPerson
 from guests.tests.factories import GuestFactory
 from staff import roles
 from visits.tests.factories import record_visit
 
+from .conftest import _no_browser
 from .test_guest_journeys import assert_no_horizontal_overflow, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -130,3 +133,42 @@ def test_the_phone_booking_page_fits_a_phone(new_page, live_server, front_desk, 
     expect(page.get_by_test_id("phone-rooms").get_by_label(re.compile("牡丹厅"))).to_be_checked()
     assert_no_horizontal_overflow(page)
     page.screenshot(path=screenshots / "phone-booking-375.png", full_page=True)
+
+
+def pdf_text(path) -> str:
+    if not shutil.which("pdftotext"):
+        _no_browser("pdftotext is missing: install Debian's poppler-utils to read the printed sheet")
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+
+
+def test_the_manager_prints_tomorrow_s_service_sheet_to_a4_with_the_taboos_and_without_a_waiter_s_secrets(
+    new_page, live_server, front_desk, manager, zhang, screenshots
+):
+    book(front_desk, zhang, [room("牡丹厅")], party_size=10, purpose="birthday", menu="寿宴套餐A")
+    Guest.objects.filter(pk=zhang.pk).update(confidential_notes="董事长私事勿提")
+    page = new_page(viewport=TABLET)
+    log_in(page, live_server, "manager")
+    toggler = page.locator(".navbar-toggler")
+    if toggler.is_visible():
+        toggler.click()
+    page.get_by_test_id("nav-service-sheet").click()
+    page.get_by_label(t(page, "Date")).fill(tomorrow().isoformat())
+    page.get_by_label(t(page, "Meal period")).select_option("dinner")
+    page.get_by_role("button", name=t(page, "Show")).click()
+    expect(page.locator("main")).to_contain_text("张总")
+    expect(page.locator("main")).to_contain_text("不吃香菜")
+    page.emulate_media(media="print")
+    pdf = screenshots / "service-sheet.pdf"
+    page.pdf(path=str(pdf), format="A4", print_background=True)
+    text = pdf_text(pdf)
+    for words in (
+        "张总",
+        "牡丹厅",
+        "不吃香菜",
+        "寿宴套餐A",
+        "董事长私事勿提",
+    ):  # a manager reads the confidential notes
+        assert words in text, words
+    assert t(page, "Show") not in text  # the chooser is not printed
+    subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", str(pdf), str(screenshots / "service-sheet")],
+                   check=True)  # fmt: skip
