@@ -57,3 +57,28 @@ def fresh_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+class ApiKeyHeaders(dict):
+    """The test client's headers for a key, with the client and the raw key beside them."""
+
+    def __init__(self, client, raw):
+        super().__init__(HTTP_AUTHORIZATION=f"Api-Key {raw}")
+        self.client, self.raw = client, raw
+
+
+@pytest.fixture
+def api_key(db):
+    """api_key(*scopes, outlets=(), rate=600) creates an API client with those scopes and returns the
+    headers that carry its key (Authorization: Api-Key …) for the test client."""
+    from staff.clients import api_client_create
+
+    made = []
+
+    def key(*scopes, outlets=(), rate=600, name=None):
+        client, raw = api_client_create(actor=None, name=name or f"test client {len(made) + 1}", kind="other",
+                                        scopes=list(scopes), outlets=outlets, rate_per_minute=rate)  # fmt: skip
+        made.append(client)
+        return ApiKeyHeaders(client, raw)
+
+    return key

@@ -10,8 +10,8 @@ import datetime
 import re
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q
-from django.db.models.functions import Right
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce, Right
 from django.utils import timezone
 
 from guests.models import Guest, RelatedPerson
@@ -156,3 +156,56 @@ def caller_card(match: Match, *, now: datetime.datetime | None = None) -> Caller
         usual_rooms=usual_rooms(guest), upcoming=upcoming,
         no_shows=counts["no_shows"], cancellations=counts["cancellations"],
     )  # fmt: skip
+
+
+@dataclass
+class CallerSummary:
+    """The little a machine is told of a caller (the API's lookup): minimal by design."""
+
+    match: Match
+    last_visit: Visit | None
+    next_booking: Booking | None
+    no_shows: int
+
+
+def caller_summaries(matches: list[Match], *, outlet_ids=None, now: datetime.datetime | None = None) -> list:
+    """Each match's last visit, next booking (at the given outlets, if any) and no-show count: four
+    queries whatever the number of matches."""
+    ids = {match.guest.pk for match in matches}
+    if not ids:
+        return []
+    now = now or timezone.now()
+    visits = Visit.objects.filter(guest_id=OuterRef("pk"))
+    bookings = Booking.objects.filter(guest_id=OuterRef("pk"), status__in=Booking.ACTIVE, ends_at__gt=now)
+    if outlet_ids:
+        visits, bookings = visits.filter(outlet_id__in=outlet_ids), bookings.filter(outlet_id__in=outlet_ids)
+    no_shows = (
+        Booking.objects.filter(guest_id=OuterRef("pk"), status=Booking.Status.NO_SHOW)
+        .order_by()
+        .values("guest_id")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    rows = (
+        Guest.objects.filter(pk__in=ids)
+        .annotate(
+            last_visit_id=Subquery(visits.order_by("-visited_at", "-id").values("id")[:1]),
+            next_booking_id=Subquery(bookings.order_by("starts_at", "id").values("id")[:1]),
+            no_shows=Coalesce(Subquery(no_shows), 0),
+        )
+        .values("pk", "last_visit_id", "next_booking_id", "no_shows")
+    )
+    by_guest = {row["pk"]: row for row in rows}
+    last = Visit.objects.filter(pk__in=[r["last_visit_id"] for r in by_guest.values() if r["last_visit_id"]])
+    upcoming = Booking.objects.filter(pk__in=[r["next_booking_id"] for r in by_guest.values() if r["next_booking_id"]])
+    last = {visit.pk: visit for visit in last.select_related("outlet", "room")}
+    upcoming = {booking.pk: booking for booking in upcoming.select_related("outlet").prefetch_related("rooms")}
+    return [
+        CallerSummary(
+            match=match,
+            last_visit=last.get(by_guest[match.guest.pk]["last_visit_id"]),
+            next_booking=upcoming.get(by_guest[match.guest.pk]["next_booking_id"]),
+            no_shows=by_guest[match.guest.pk]["no_shows"],
+        )  # fmt: skip
+        for match in matches
+    ]

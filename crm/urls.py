@@ -4,11 +4,18 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import set_language
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+
+from bookings.api import CallerLookup
 
 from . import health
 
 admin.site.site_header = settings.ADMIN_SITE_HEADER
 admin.site.site_title = settings.ADMIN_SITE_HEADER
+
+API_V1 = [
+    path("lookup", login_not_required(CallerLookup.as_view()), name="lookup"),
+]
 
 urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
@@ -27,4 +34,8 @@ urlpatterns = [
     path("service/", include("bookings.sheet_urls")),
     path("bookings/", include("bookings.urls")),
     path("staff/", include("staff.urls")),
+    # The API: machines send their key, never a session; the schema and its docs describe it to anyone.
+    path("api/v1/", include((API_V1, "api"))),
+    path("api/schema/", login_not_required(SpectacularAPIView.as_view()), name="api_schema"),
+    path("api/docs/", login_not_required(SpectacularSwaggerSplitView.as_view(url_name="api_schema")), name="api_docs"),
 ]

@@ -78,7 +78,9 @@ class UserAdmin(BaseUserAdmin):
     change_form_template = "admin/staff/user/change_form.html"
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(locked_at=lockouts.locked_at())
+        # An API client's own user is managed with its client (staff.admin_clients), never as staff.
+        queryset = super().get_queryset(request).filter(api_client__isnull=True)
+        return queryset.annotate(locked_at=lockouts.locked_at())
 
     @admin.display(description=_("login locked"), ordering="locked_at")
     def login_lock(self, obj):
@@ -273,3 +275,5 @@ def setup_checks():
 
 
 setup.register(setup_checks, order=10)
+
+from . import admin_clients  # noqa: E402, F401  (the API clients' admin registers itself)

@@ -3,6 +3,7 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+from rest_framework_api_key.models import AbstractAPIKey
 
 
 class SettingsRow(models.Model):
@@ -125,3 +126,83 @@ class FormSubmission(models.Model):
 
     def __str__(self):
         return str(self.token)
+
+
+class ApiClient(models.Model):
+    """A machine that uses the API: the POS of an outlet, the phone system, a mini-program's backend, a BI
+    tool. It acts through a user of its own (`user`, who cannot log in), so the services check its
+    permissions and the change history and the audit log name it as they name a member of staff."""
+
+    class Kind(models.TextChoices):
+        POS = "pos", _("Point of sale")
+        PHONE = "phone", _("Phone system")
+        WECHAT = "wechat", _("WeChat mini-program")
+        BI = "bi", _("Reporting tool")
+        PARTNER = "partner", _("Partner system")
+        OTHER = "other", _("Other")
+
+    class Scope(models.TextChoices):
+        LOOKUP = "lookup", _("Look up callers")
+        GUESTS_READ = "guests:read", _("Read guests")
+        GUESTS_WRITE = "guests:write", _("Create and change guests")
+        VISITS_WRITE = "visits:write", _("Record visits from bills")
+        BOOKINGS_READ = "bookings:read", _("Read bookings and free rooms")
+        BOOKINGS_WRITE = "bookings:write", _("Make and change bookings")
+        CALLS_WRITE = "calls:write", _("Report phone calls")
+        WEBHOOKS = "webhooks", _("Receive webhooks")
+
+    name = models.CharField(_("name"), max_length=80, unique=True)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.OTHER)
+    scopes = models.JSONField(_("scopes"), default=list, blank=True)
+    outlets = models.ManyToManyField(
+        Outlet, verbose_name=_("outlets"), blank=True, related_name="+",
+        help_text=_("The outlets whose data this client may write and read; none means every outlet."),
+    )  # fmt: skip
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, verbose_name=_("acts as"), on_delete=models.PROTECT, related_name="api_client"
+    )
+    rate_per_minute = models.PositiveIntegerField(_("requests per minute"), default=600)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )  # fmt: skip
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("API client")
+        verbose_name_plural = _("API clients")
+
+    def __str__(self):
+        return self.name
+
+
+class ClientKey(AbstractAPIKey):
+    """One of a client's keys, stored hashed (djangorestframework-api-key), shown once when issued; two may
+    be live at once so a key is rotated without downtime."""
+
+    client = models.ForeignKey(ApiClient, verbose_name=_("client"), on_delete=models.CASCADE, related_name="keys")
+
+    class Meta(AbstractAPIKey.Meta):
+        verbose_name = _("API key")
+        verbose_name_plural = _("API keys")
+
+
+class ApiReadDay(models.Model):
+    """How many records of guests' personal data a client read on one day, per endpoint: the audit log's
+    count of machine reads (one row a day, added to with an UPDATE, never a row per read)."""
+
+    client = models.ForeignKey(ApiClient, verbose_name=_("client"), on_delete=models.CASCADE, related_name="+")
+    day = models.DateField(_("day"))
+    endpoint = models.CharField(_("endpoint"), max_length=60)
+    records = models.PositiveIntegerField(_("records read"), default=0)
+
+    class Meta:
+        ordering = ["-day", "client", "endpoint"]
+        verbose_name = _("API reads of personal data")
+        verbose_name_plural = _("API reads of personal data")
+        constraints = [models.UniqueConstraint(fields=["client", "day", "endpoint"], name="api_read_day_once")]
+
+    def __str__(self):
+        return f"{self.client} {self.day} {self.endpoint}: {self.records}"

@@ -110,6 +110,11 @@ _ADMIN = (_MANAGER - MANAGER_ONLY) | {
     "reports.change_reviewsettings",
     "bookings.view_bookingsettings",
     "bookings.change_bookingsettings",
+    "staff.view_apiclient",
+    "staff.add_apiclient",
+    "staff.change_apiclient",
+    "staff.view_clientkey",
+    "staff.view_apireadday",
 }
 
 ROLE_PERMISSIONS = {

@@ -40,6 +40,10 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "csp",
+    "rest_framework",
+    "rest_framework_api_key",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "staff",
     "guests",
     "visits",
@@ -311,3 +315,27 @@ ADMIN_SITE_HEADER = _("KeShi guest archive")
 KESHI_HEALTH_CACHE_SECONDS = env.float("KESHI_HEALTH_CACHE_SECONDS", default=10)
 KESHI_HEALTH_WORKER_TIMEOUT = env.float("KESHI_HEALTH_WORKER_TIMEOUT", default=0.5)
 KESHI_HEALTH_BEAT_LATE_AFTER = env.int("KESHI_HEALTH_BEAT_LATE_AFTER", default=45 * 60)
+
+# The API (/api/v1/): machines authenticate with their client's key (staff.api), each endpoint names the
+# scope it needs, each client has its own rate; errors are problem details (crm.api).
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["staff.api.ClientKeyAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["staff.api.HasScope"],
+    "DEFAULT_THROTTLE_CLASSES": ["staff.api.ClientRateThrottle"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "EXCEPTION_HANDLER": "crm.api.problem_exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "KeShi API",
+    "DESCRIPTION": "The guest archive for machines: the POS, the phone system, partner apps.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    # Swagger UI's files come from drf-spectacular-sidecar through static/, never a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}

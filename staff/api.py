@@ -1,0 +1,103 @@
+"""How the API knows the machine calling it: its key (Authorization: Api-Key <key>), its scopes, its
+outlets and its rate. Every app's api.py uses these; crm/api.py mounts the endpoints.
+"""
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from rest_framework import authentication, exceptions, permissions, throttling
+
+from .models import ApiClient, ClientKey
+
+KEYWORD = "Api-Key"
+
+
+class ClientKeyAuthentication(authentication.BaseAuthentication):
+    """A client's key, looked up by its prefix and checked against its hash; the request then acts as
+    the client's own user, so the services check its permissions and history names it."""
+
+    def authenticate(self, request):
+        header = authentication.get_authorization_header(request).split()
+        if not header or header[0].decode(errors="replace") != KEYWORD:
+            return None
+        if len(header) != 2:
+            raise exceptions.AuthenticationFailed(_("Send the key as: Authorization: Api-Key <key>."))
+        raw = header[1].decode(errors="replace")
+        # As the package's get_from_key, with the client and its user in the same query.
+        key = ClientKey.objects.select_related("client__user").filter(prefix=raw.partition(".")[0], revoked=False)
+        key = key.first()
+        if key is None or not key.is_valid(raw):
+            raise exceptions.AuthenticationFailed(_("This API key is not valid or has been revoked."))
+        if key.has_expired:
+            raise exceptions.AuthenticationFailed(_("This API key has expired."))
+        client = key.client
+        if not client.is_active or not client.user.is_active:
+            raise exceptions.AuthenticationFailed(_("This API client has been revoked."))
+        return client.user, key
+
+    def authenticate_header(self, request):
+        return KEYWORD
+
+
+def client_of(request) -> ApiClient:
+    return request.auth.client
+
+
+class HasScope(permissions.BasePermission):
+    """The view's `scopes`: one scope, or a dict of HTTP method → scope."""
+
+    message = gettext_lazy("This API key may not do this (its client lacks the scope).")
+
+    def has_permission(self, request, view):
+        if not isinstance(request.auth, ClientKey):
+            return False
+        wanted = view.scopes.get(request.method) if isinstance(view.scopes, dict) else view.scopes
+        if wanted is None:
+            return False
+        allowed = wanted in request.auth.client.scopes
+        if not allowed:
+            self.message = _("This API key lacks the scope “%(scope)s”.") % {"scope": wanted}
+        return allowed
+
+
+def outlet_allowed(request, outlet_id: int | None) -> bool:
+    """A client bound to outlets reads and writes only theirs; one bound to none, every outlet's."""
+    bound = {outlet.pk for outlet in request.auth.client.outlets.all()}
+    return not bound or outlet_id in bound
+
+
+class ClientRateThrottle(throttling.SimpleRateThrottle):
+    """Each client's own requests per minute (ApiClient.rate_per_minute), counted in the cache (Redis in
+    production); over it, 429 with Retry-After."""
+
+    scope = "client"
+
+    def get_rate(self):
+        return None  # set per request in allow_request
+
+    def allow_request(self, request, view):
+        if not isinstance(request.auth, ClientKey):
+            return True
+        self.num_requests, self.duration = request.auth.client.rate_per_minute, 60
+        self.key = f"api-throttle:{request.auth.client_id}"
+        self.history = self.cache.get(self.key, [])
+        self.now = self.timer()
+        while self.history and self.history[-1] <= self.now - self.duration:
+            self.history.pop()
+        if len(self.history) >= self.num_requests:
+            return self.throttle_failure()
+        return self.throttle_success()
+
+    def get_cache_key(self, request, view):
+        return f"api-throttle:{request.auth.client_id}"
+
+
+class ClientKeyScheme(OpenApiAuthenticationExtension):
+    """The key in the OpenAPI schema: `Authorization: Api-Key <key>`."""
+
+    target_class = "staff.api.ClientKeyAuthentication"
+    name = "ApiKey"
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "apiKey", "in": "header", "name": "Authorization",
+                "description": "Api-Key <prefix.secret>, as issued once by an admin."}  # fmt: skip

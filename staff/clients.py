@@ -1,0 +1,167 @@
+"""API clients and their keys: created, changed, rotated and revoked by admins (the admin and the
+`api_client` command call these), and the per-day count of what a client read.
+
+A client acts through a user of its own that cannot log in; its scopes give that user the permissions
+the services check (SCOPE_PERMISSIONS), never more than the admin who grants them holds, and never the
+confidential notes.
+"""
+
+import datetime
+
+from django.contrib.auth.models import Permission
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from .models import ApiClient, ApiReadDay, ClientKey, User
+
+S = ApiClient.Scope
+SCOPE_PERMISSIONS = {
+    S.LOOKUP: {"guests.view_guest", "bookings.view_booking"},
+    S.GUESTS_READ: {"guests.view_guest"},
+    S.GUESTS_WRITE: {"guests.view_guest", "guests.add_guest", "guests.change_guest"},
+    S.VISITS_WRITE: {"guests.view_guest", "visits.view_visit", "visits.add_visit", "visits.change_visit"},
+    S.BOOKINGS_READ: {"bookings.view_booking"},
+    S.BOOKINGS_WRITE: {
+        "guests.view_guest",
+        "guests.add_guest",
+        "bookings.view_booking",
+        "bookings.add_booking",
+        "bookings.change_booking",
+    },  # fmt: skip
+    S.CALLS_WRITE: {"guests.view_guest"},
+    S.WEBHOOKS: set(),
+}
+# Two live keys at once: the new one is issued, the machine switched over, then the old one revoked.
+LIVE_KEYS = 2
+MANAGE = "staff.change_apiclient"
+
+
+def _require(actor) -> None:
+    if actor is not None and not actor.has_perm(MANAGE):
+        raise PermissionDenied(_("Only admins may manage API clients and their keys."))
+
+
+def _permissions_for(scopes) -> set[str]:
+    return set().union(*(SCOPE_PERMISSIONS[scope] for scope in scopes)) if scopes else set()
+
+
+def _check_scopes(actor, scopes) -> list[str]:
+    unknown = [scope for scope in scopes if scope not in S.values]
+    if unknown:
+        raise ValidationError({"scopes": _("Unknown scope: %(scope)s.") % {"scope": ", ".join(unknown)}})
+    if actor is not None and not actor.is_superuser:
+        missing = sorted(perm for perm in _permissions_for(scopes) if not actor.has_perm(perm))
+        if missing:
+            raise PermissionDenied(_("You may not give a client more than you may do yourself."))
+    return sorted(set(scopes))
+
+
+def _grant(client: ApiClient) -> None:
+    wanted = []
+    for perm in _permissions_for(client.scopes):
+        app_label, codename = perm.split(".")
+        wanted.extend(Permission.objects.filter(content_type__app_label=app_label, codename=codename))
+    client.user.user_permissions.set(wanted)
+
+
+@transaction.atomic
+def api_client_create(
+    *, actor, name: str, kind: str, scopes, outlets=(), rate_per_minute: int = 600, expires_at=None
+) -> tuple[ApiClient, str]:
+    """A new client with its first key; the key is returned once and stored only hashed."""
+    _require(actor)
+    name = name.strip()
+    scopes = _check_scopes(actor, scopes)
+    if ApiClient.objects.filter(name=name).exists():
+        raise ValidationError({"name": _("An API client with this name exists already.")})
+    username = f"api-{slugify(name) or 'client'}"[:140]
+    base, n = username, 1
+    while User.objects.filter(username=username).exists():
+        n += 1
+        username = f"{base}-{n}"
+    user = User(username=username, first_name=name[:150], is_active=True)
+    user.set_unusable_password()
+    user.save()
+    client = ApiClient(name=name, kind=kind, scopes=scopes, user=user, rate_per_minute=rate_per_minute,
+                       created_by=actor)  # fmt: skip
+    client.full_clean(exclude=["user"])
+    client.save()
+    client.outlets.set(outlets)
+    _grant(client)
+    _key, raw = api_key_issue(actor=actor, client=client, expires_at=expires_at)
+    return client, raw
+
+
+@transaction.atomic
+def api_client_change(*, actor, client: ApiClient, scopes=None, outlets=None, rate_per_minute=None) -> ApiClient:
+    _require(actor)
+    client = ApiClient.objects.select_for_update().select_related("user").get(pk=client.pk)
+    if scopes is not None:
+        client.scopes = _check_scopes(actor, scopes)
+    if rate_per_minute is not None:
+        client.rate_per_minute = rate_per_minute
+    client.full_clean(exclude=["user"])
+    client.save()
+    if outlets is not None:
+        client.outlets.set(outlets)
+    _grant(client)
+    return client
+
+
+@transaction.atomic
+def api_key_issue(*, actor, client: ApiClient, expires_at: datetime.datetime | None = None) -> tuple[ClientKey, str]:
+    """Another key for a client (to rotate one): refused while two are live."""
+    _require(actor)
+    client = ApiClient.objects.select_for_update().get(pk=client.pk)
+    if not client.is_active:
+        raise ValidationError(_("This API client is revoked; it gets no new key."))
+    now = timezone.now()
+    if expires_at is not None and expires_at <= now:
+        raise ValidationError({"expiry_date": _("A key must expire in the future.")})
+    live = [key for key in client.keys.filter(revoked=False) if not key.has_expired]
+    if len(live) >= LIVE_KEYS:
+        raise ValidationError(_("This client has two live keys already: revoke the old one first."))
+    return ClientKey.objects.create_key(client=client, name=f"{client.name} {now:%Y-%m-%d %H:%M}",
+                                        expiry_date=expires_at)  # fmt: skip
+
+
+@transaction.atomic
+def api_key_revoke(*, actor, key: ClientKey) -> ClientKey:
+    _require(actor)
+    key = ClientKey.objects.select_for_update().get(pk=key.pk)
+    key.revoked = True
+    key.save(update_fields=["revoked"])
+    return key
+
+
+@transaction.atomic
+def api_client_revoke(*, actor, client: ApiClient) -> ApiClient:
+    """The machine is gone: its keys stop working at once and its user is deactivated; what it wrote stays
+    attributed to it."""
+    _require(actor)
+    client = ApiClient.objects.select_for_update().select_related("user").get(pk=client.pk)
+    client.is_active = False
+    client.save(update_fields=["is_active"])
+    client.keys.update(revoked=True)
+    User.objects.filter(pk=client.user_id).update(is_active=False)
+    return client
+
+
+def api_reads_count(*, client: ApiClient, endpoint: str, records: int) -> None:
+    """Add a read of `records` guests' personal data to the client's count of the day (in its own
+    transaction step: a concurrent first read of the day makes the row, the other adds to it)."""
+    if records <= 0:
+        return
+    day = timezone.localdate()
+    rows = ApiReadDay.objects.filter(client=client, day=day, endpoint=endpoint)
+    if rows.update(records=F("records") + records):
+        return
+    try:
+        with transaction.atomic():
+            ApiReadDay.objects.create(client=client, day=day, endpoint=endpoint, records=records)
+    except IntegrityError:
+        rows.update(records=F("records") + records)
