@@ -12,8 +12,8 @@ from crm.tasks import enqueue_suppressed
 from demo.bookings import load_bookings
 from followups.rules import rules_run
 from guests.demo import GuestFaker
-from guests.models import Guest
-from guests.services import guest_create
+from guests.models import Guest, RelatedPerson
+from guests.services import guest_create, related_person_add
 from reports.review import review_compute, review_start
 from staff import roles
 from staff.models import Outlet
@@ -59,6 +59,9 @@ class Command(BaseCommand):
         hosts = list(Guest.objects.filter(anonymised_at__isnull=True).order_by("id")[:300])
         if made := load_bookings(users=users, outlets=outlets, guests=hosts):
             self.stdout.write(f"Loaded {made} demo bookings: today's and this week's board, yesterday's no-show.")
+        if secretary := RelatedPerson.objects.filter(relation="secretary").select_related("guest").first():
+            self.stdout.write(f"Phone booking: type {secretary.phone[-4:]}, {secretary.name}'s number, who books for "
+                              f"{secretary.guest.greeting}.")  # fmt: skip
         self.stdout.write(self.style.SUCCESS(f"Demo logins (password for all: {DEMO_PASSWORD}):"))
         for username, role, *_ in DEMO_USERS:
             self.stdout.write(f"  {username:<10} {roles.ROLE_LABELS[role]}")
@@ -79,6 +82,9 @@ class Command(BaseCommand):
                 fields["confidential_notes"] = "与某领导关系密切，安排座位需注意。"
             # Confidential notes are the managers' to write (the admin role does not see them).
             guest = guest_create(actor=users[roles.MANAGER], fields=fields)
+            if guest.tier == "A" and i % 2 == 0:  # a secretary books for the boss: the phone desk knows her number
+                related_person_add(guest=guest, actor=users[roles.MANAGER], name=f"小{rng.choice('王李刘陈杨赵黄周吴')}",
+                                   relation="secretary", phone=f"137{rng.randint(0, 99_999_999):08d}")  # fmt: skip
             self._visits(guest, rng, users, outlets)
         rules_run()
         # The managers' reports read their 12-month figures from the latest review: compute this
