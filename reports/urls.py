@@ -14,4 +14,8 @@ urlpatterns = [
     path("complaints/", views.report_page, {"slug": "complaints"}, name="complaints"),
     path("meal-weekday/", views.report_page, {"slug": "meal-weekday"}, name="meal_weekday"),
     path("spend-by-tier/", views.report_page, {"slug": "spend-by-tier"}, name="spend_by_tier"),
+    path("booking-sources/", views.report_page, {"slug": "booking-sources"}, name="booking_sources"),
+    path("booking-outcomes/", views.report_page, {"slug": "booking-outcomes"}, name="booking_outcomes"),
+    path("room-utilisation/", views.report_page, {"slug": "room-utilisation"}, name="room_utilisation"),
+    path("booked-walk-in-covers/", views.report_page, {"slug": "booked-walk-in-covers"}, name="booked_walk_in_covers"),
 ]

@@ -4,6 +4,7 @@ The page and the Excel download of a report are the same rows through the same
 columns, so what a manager downloads is exactly what the filtered page lists.
 """
 
+from .bookings import BookingOutcomeReport, BookingSourceReport, CoversReport, RoomUtilisationReport
 from .complaints import ComplaintReport
 from .guests import AtRiskReport, BirthdayReport, DevelopedReport, VipReport
 from .trade import MealWeekdayReport, SpendByTierReport, TopSpenderReport
@@ -19,5 +20,9 @@ REPORTS = {
         ComplaintReport,
         MealWeekdayReport,
         SpendByTierReport,
+        BookingSourceReport,
+        BookingOutcomeReport,
+        RoomUtilisationReport,
+        CoversReport,
     )
 }
