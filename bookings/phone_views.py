@@ -4,6 +4,7 @@ and books, with the keyboard alone. Two fragments feed it (htmx): the card and t
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
+from django.http import QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_time
@@ -44,8 +45,8 @@ def _initial(request, outlets) -> dict:
 @require_http_methods(["GET", "POST"])
 def phone(request):
     outlets = outlets_for(request.user)
-    form = PhoneBookingForm(request.POST or None, outlets=outlets, user=request.user,
-                            initial=_initial(request, list(outlets)))  # fmt: skip
+    initial = _initial(request, list(outlets)) | {"number": request.GET.get("number", "")[:30]}
+    form = PhoneBookingForm(request.POST or None, outlets=outlets, user=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             booking = booking_create(actor=request.user, rooms=form.cleaned_data["rooms"],
@@ -55,8 +56,15 @@ def phone(request):
         else:
             messages.success(request, _("Booked for %(guest)s.") % {"guest": booking.guest.greeting})
             return redirect("bookings:detail", pk=booking.pk)
-    context = {"form": form, **caller_context(request.POST.get("number", ""), request.POST.get("caller", ""))}
-    context |= free_rooms_context(request.POST, outlets, context["card"].usual_rooms if context["card"] else [])
+    # The call pop-up's "book for this caller" opens the page with the number typed in.
+    data = request.POST if request.method == "POST" else request.GET
+    context = {"form": form, **caller_context(data.get("number", ""), data.get("caller", ""))}
+    if request.method == "POST":
+        asked = request.POST
+    else:  # the free rooms of the meal the page opens on, at once
+        asked = QueryDict(mutable=True)
+        asked.update({name: str(initial[name] or "") for name in ("outlet", "date", "meal_period", "arrival_time")})
+    context |= free_rooms_context(asked, outlets, context["card"].usual_rooms if context["card"] else [])
     return render(request, "bookings/phone.html", context, status=400 if form.errors else 200)
 
 

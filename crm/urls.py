@@ -7,6 +7,7 @@ from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from bookings.api import CallerLookup
+from calls.api import CallCreate
 
 from . import health
 
@@ -15,6 +16,7 @@ admin.site.site_title = settings.ADMIN_SITE_HEADER
 
 API_V1 = [
     path("lookup", login_not_required(CallerLookup.as_view()), name="lookup"),
+    path("calls", login_not_required(CallCreate.as_view()), name="calls"),
 ]
 
 urlpatterns = [
@@ -33,6 +35,7 @@ urlpatterns = [
     path("reports/", include("reports.urls")),
     path("service/", include("bookings.sheet_urls")),
     path("bookings/", include("bookings.urls")),
+    path("", include("calls.urls")),
     path("staff/", include("staff.urls")),
     # The API: machines send their key, never a session; the schema and its docs describe it to anyone.
     path("api/v1/", include((API_V1, "api"))),

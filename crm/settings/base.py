@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "guests",
     "visits",
     "bookings",
+    "calls",
     "followups",
     "reports",
     "demo",  # the demo data command; above every app, imported by none

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from crm.tasks import enqueue_suppressed
 from demo.bookings import load_bookings
+from demo.calls import load_calls
 from followups.rules import rules_run
 from guests.demo import GuestFaker
 from guests.models import Guest, RelatedPerson
@@ -59,6 +60,8 @@ class Command(BaseCommand):
         hosts = list(Guest.objects.filter(anonymised_at__isnull=True).order_by("id")[:300])
         if made := load_bookings(users=users, outlets=outlets, guests=hosts):
             self.stdout.write(f"Loaded {made} demo bookings: today's and this week's board, yesterday's no-show.")
+        if made := load_calls(guests=hosts):
+            self.stdout.write(f"Loaded {made} demo phone calls, two missed ones to call back.")
         if secretary := RelatedPerson.objects.filter(relation="secretary").select_related("guest").first():
             self.stdout.write(f"Phone booking: type {secretary.phone[-4:]}, {secretary.name}'s number, who books for "
                               f"{secretary.guest.greeting}.")  # fmt: skip
