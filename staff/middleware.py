@@ -23,6 +23,9 @@ STARTED = "keshi_session_started"
 WRITE_EVERY = 60  # seconds: the stamp's precision, and how often the session is written for it
 
 
+PASSIVE_HEADER = "X-KeShi-Passive"
+
+
 class IdleTimeoutMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
@@ -49,7 +52,10 @@ class IdleTimeoutMiddleware:
         if STARTED not in session:
             session[STARTED] = now
             session.set_expiry(timezone.now() + timedelta(seconds=settings.SESSION_COOKIE_AGE))
-        if last is None or now - last >= WRITE_EVERY:
+        # A poll the page makes by itself (the call pop-up) is nobody's activity: it must not keep an
+        # unattended desk logged in.
+        passive = request.headers.get(PASSIVE_HEADER) == "1"
+        if not passive and (last is None or now - last >= WRITE_EVERY):
             session[LAST_ACTIVITY] = now
         return False
 

@@ -2,6 +2,7 @@
 poll, listed for a call-back when missed; through the API and the pages on the database."""
 
 import datetime
+import time
 
 import pytest
 from django.db import connection
@@ -86,6 +87,7 @@ def test_the_desk_s_page_pops_up_the_caller_s_card_with_the_taboo_and_a_book_but
     desk = client_for(front_desk)
     page = desk.get(reverse("bookings:board"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     since = page.split("since=")[1].split('"')[0]
+    assert """hx-headers='{"X-KeShi-Passive": "1"}'""" in page
     assert poll(desk, since=since).status_code == 204
     report(client, api_key("calls:write"), line="8001")
     popped = poll(desk, since=int(since) - 1)
@@ -151,3 +153,22 @@ def test_anonymising_forgets_the_numbers_a_guest_called_from(client, api_key, ma
     guest_anonymise(guest=zhang, actor=manager, reason="guest_request")
     call = PhoneCall.objects.get()
     assert (call.number, call.line, call.external_id, call.person) == ("", "", "", None)
+
+
+def test_the_pop_up_s_poll_does_not_keep_an_unattended_desk_logged_in(client_for, front_desk, settings):
+    from staff.middleware import LAST_ACTIVITY
+
+    desk = client_for(front_desk)
+    desk.get(reverse("bookings:board"))
+    session = desk.session
+    session[LAST_ACTIVITY] = stamped = int(time.time()) - 3600
+    session.save()
+    passive = {"HTTP_HX_REQUEST": "true", "HTTP_X_KESHI_PASSIVE": "1"}
+    assert desk.get(reverse("calls:latest"), {"after": 0}, **passive).status_code == 204
+    assert desk.session[LAST_ACTIVITY] == stamped  # not counted as activity
+    session = desk.session
+    session[LAST_ACTIVITY] = int(time.time()) - settings.KESHI_SESSION_IDLE_TIMEOUT - 1
+    session.save()
+    response = desk.get(reverse("calls:latest"), {"after": 0}, HTTP_HX_CURRENT_URL="http://testserver/bookings/",
+                        **passive)  # fmt: skip
+    assert response["HX-Redirect"].startswith(reverse("login")) and "_auth_user_id" not in desk.session
