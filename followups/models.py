@@ -31,6 +31,8 @@ class FollowUp(models.Model):
         WIN_BACK = "win_back", _("Win-back visit or call")
         HOLIDAY = "holiday", _("Holiday greeting")
         CHECK_IN = "check_in", _("Check-in with a declining guest")
+        BOOKING_CONFIRMATION = "booking_confirmation", _("Booking confirmation the day before")
+        NO_SHOW_CALL = "no_show_call", _("Call after a no-show")
         OWNER = "owner", _("Take ownership of a guest")
         OTHER = "other", _("Other")
 
@@ -121,6 +123,9 @@ class RuleSettings(SettingsRow):
     holiday_lead_days = models.PositiveSmallIntegerField(_("days ahead for holiday greetings"), default=3)
     satisfaction_check_days = models.PositiveSmallIntegerField(
         _("days after a complaint's remedy is carried out to check that the guest is satisfied"), default=3
+    )
+    banquet_party_size = models.PositiveSmallIntegerField(
+        _("party size from which a booking is confirmed the day before whatever the host's tier"), default=20
     )
     hotel_name = models.CharField(_("signature in greetings"), max_length=60, default="", blank=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)

@@ -11,10 +11,12 @@ worker was down is covered by the next run.
 
 import datetime
 
-from django.db.models import CharField, DateField, DateTimeField, F, IntegerField, Max, Min, Value
+from django.db.models import Case, CharField, DateField, DateTimeField, F, IntegerField, Max, Min, Q, Value, When
 from django.db.models.functions import Cast, Coalesce, Concat, TruncDate
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from bookings.models import Booking
 from guests import dates
 from guests.models import Guest
 from visits.models import Complaint, Visit
@@ -33,10 +35,10 @@ def _columns(*, guest, kind, due_on, channel, occasion, note, owner) -> dict:
         "guest_id": guest,
         "kind": Value(kind, text),
         "due_on": due_on if hasattr(due_on, "resolve_expression") else Value(due_on, DateField()),
-        "channel": Value(channel, text),
+        "channel": channel if hasattr(channel, "resolve_expression") else Value(channel, text),
         "owner_id": owner or F("owner_id"),
         "status": Value(FollowUp.Status.OPEN, text),
-        "note": Value(note, text),
+        "note": note if hasattr(note, "resolve_expression") else Value(note, text),
         "outcome": Value("", text),
         "rule": Value(kind, text),
         "occasion": occasion if hasattr(occasion, "resolve_expression") else Value(occasion, text),
@@ -226,6 +228,88 @@ def rule_holidays(*, today: datetime.date, settings: RuleSettings, guest_ids=Non
     return created
 
 
+# A banquet is confirmed the day before whatever the host's tier: a wedding, or a party of at least
+# RuleSettings.banquet_party_size (default 20, two round tables) for any purpose.
+BANQUET_PURPOSES = (Booking.Purpose.WEDDING,)
+# The bookings still expected: a confirmation is asked for these only.
+EXPECTED = (Booking.Status.TENTATIVE, Booking.Status.CONFIRMED)
+
+
+def _booking_occasion(suffix: str = ""):
+    return Concat(Value("booking:"), Cast("id", CharField()), Value(suffix))
+
+
+def _bookings_of(guest_ids):
+    return _of(Booking.objects, guest_ids).filter(guest__anonymised_at__isnull=True)
+
+
+def rule_booking_confirmations(*, today: datetime.date, settings: RuleSettings, guest_ids=None) -> int:
+    """The day before a booking still expected (tentative or confirmed), its host is asked to confirm
+    when tier A or B, or when it is a banquet (a wedding, or a party of at least N): by SMS when the
+    guest consented to messages and has a mobile, else by a call. A confirmation still open for a
+    booking cancelled (or marked a no-show) meanwhile is skipped, so nobody calls about it."""
+    _booking_confirmations_close(today=today, guest_ids=guest_ids)
+    tomorrow = today + datetime.timedelta(days=1)
+    wanted = _bookings_of(guest_ids).filter(
+        Q(guest__tier__in=["A", "B"])
+        | Q(purpose__in=BANQUET_PURPOSES)
+        | Q(party_size__gte=settings.banquet_party_size),
+        date=tomorrow,
+        status__in=EXPECTED,
+    )
+    by_sms = Q(guest__greeting_consent=True) & ~Q(guest__mobile="")
+    return _insert(
+        wanted,
+        guest=F("guest_id"),
+        owner=Coalesce(F("owner_id"), F("guest__owner_id")),
+        kind=K.BOOKING_CONFIRMATION,
+        due_on=today,
+        channel=Case(When(by_sms, then=Value(Channel.SMS)), default=Value(Channel.CALL), output_field=CharField()),
+        occasion=_booking_occasion(),
+        note=Concat(
+            Cast("date", CharField()), Value(" "), Cast("arrival_time", CharField()), Value(" "), F("outlet__name")
+        ),  # fmt: skip
+    )
+
+
+def _booking_confirmations_close(*, today: datetime.date, guest_ids=None) -> int:
+    """Skip the open confirmations of bookings no longer expected; returns how many."""
+    gone = (
+        _of(Booking.objects, guest_ids)
+        .filter(date__gte=today - datetime.timedelta(days=CATCH_UP_DAYS))
+        .exclude(status__in=EXPECTED)
+        .annotate(occasion=_booking_occasion())
+        .values("occasion")
+    )
+    return (
+        _of(FollowUp.objects, guest_ids)
+        .filter(rule=K.BOOKING_CONFIRMATION, status__in=FollowUp.PENDING, occasion__in=gone)
+        .update(
+            status=FollowUp.Status.SKIPPED,
+            outcome=_("The booking is no longer expected: cancelled or a no-show."),
+            completed_at=timezone.now(),
+        )
+    )
+
+
+def rule_no_show_calls(*, today: datetime.date, settings: RuleSettings, guest_ids=None) -> int:
+    """A party that did not come: its host is called the next day (the booking's owner, else the
+    guest's), to hear what happened; once per booking."""
+    missed = _bookings_of(guest_ids).filter(
+        status=Booking.Status.NO_SHOW, date__gte=today - datetime.timedelta(days=CATCH_UP_DAYS), date__lte=today
+    )
+    return _insert(
+        missed,
+        guest=F("guest_id"),
+        owner=Coalesce(F("owner_id"), F("guest__owner_id")),
+        kind=K.NO_SHOW_CALL,
+        due_on=Cast(F("date") + datetime.timedelta(days=1), DateField()),
+        channel=Channel.CALL,
+        occasion=_booking_occasion(":no-show"),
+        note=Concat(Cast("date", CharField()), Value(" "), F("outlet__name")),
+    )
+
+
 RULES = {
     K.THANK_YOU: rule_thank_you,
     K.COURTESY_CALL: rule_courtesy_call,
@@ -235,6 +319,8 @@ RULES = {
     K.SATISFACTION_CHECK: rule_satisfaction_checks,
     K.WIN_BACK: rule_win_back,
     K.HOLIDAY: rule_holidays,
+    K.BOOKING_CONFIRMATION: rule_booking_confirmations,
+    K.NO_SHOW_CALL: rule_no_show_calls,
 }
 
 

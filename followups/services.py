@@ -31,12 +31,14 @@ class Event(enum.StrEnum):
     VISIT = "visit"  # a visit logged, maybe back-dated: thank-you, courtesy call, win-back
     COMPLAINT = "complaint"  # recorded, or its remedy carried out: the answer, the satisfaction check
     IMPORT = "import"  # guests and visits loaded from a file: every rule
+    BOOKING = "booking"  # booked, changed, cancelled or a no-show: the confirmation, the call after a no-show
 
 
 REFRESHED_BY = {
     Event.GUEST: frozenset({K.BIRTHDAY, K.ANNIVERSARY, K.HOLIDAY, K.WIN_BACK}),
     Event.VISIT: frozenset({K.THANK_YOU, K.COURTESY_CALL, K.WIN_BACK}),
     Event.COMPLAINT: frozenset({K.COMPLAINT_ANSWER, K.SATISFACTION_CHECK}),
+    Event.BOOKING: frozenset({K.BOOKING_CONFIRMATION, K.NO_SHOW_CALL}),
     Event.IMPORT: frozenset(rules.RULES),
 }
 

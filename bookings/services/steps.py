@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from simple_history.utils import bulk_update_with_history
 
+from followups.services import Event, followups_refresh
 from visits.models import Visit
 from visits.services import visit_record
 
@@ -135,6 +136,8 @@ def booking_cancel(*, actor, booking: Booking, reason: str, note: str = "") -> B
     if reason == Booking.CancelReason.OTHER and not note:
         raise ValidationError({"cancel_note": _("Say why the booking is cancelled.")})
     booking.cancel_reason, booking.cancel_note = reason, note
+    # The confirmation the rules may have asked for is skipped: nobody calls about a cancelled booking.
+    followups_refresh(guest_ids=[booking.guest_id], event=Event.BOOKING)
     return _finish(booking, actor, A.CANCEL, before, note=note)
 
 
@@ -144,6 +147,7 @@ def booking_no_show(*, actor, booking: Booking) -> Booking:
     booking, before = _begin(actor=actor, booking=booking, action=A.NO_SHOW)
     if timezone.now() < booking.starts_at:
         raise ValidationError(_("A booking becomes a no-show only once its arrival time has passed."))
+    followups_refresh(guest_ids=[booking.guest_id], event=Event.BOOKING)  # the call the next day
     return _finish(booking, actor, A.NO_SHOW, before)
 
 
@@ -172,4 +176,5 @@ def tentative_release_sweep(*, now: datetime.datetime | None = None) -> int:
             BookingEvent(booking=booking, action=A.RELEASE, from_status=S.TENTATIVE, to_status=step.target)
             for booking in expired
         )
+        followups_refresh(guest_ids=sorted({booking.guest_id for booking in expired}), event=Event.BOOKING)
     return len(expired)
