@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from guests.models import Guest
 from guests.selectors import guest_search
+from guests.validators import normalise_mobile
 from staff.models import Room
 from visits.models import MealPeriod
 
@@ -229,5 +230,5 @@ class PhoneBookingForm(BookingForm):
             fields["booked_by"] = match.person
         number = self.cleaned_data.get("number", "").strip()
         if not fields.get("contact_phone") and len(caller_digits(number)) >= 7:
-            fields["contact_phone"] = number
+            fields["contact_phone"] = normalise_mobile(number)
         return fields

@@ -1,5 +1,5 @@
 """The desk's side of the phone system: the caller's card pops up on whatever KeShi page the desk has
-open (htmx polls `latest` every second: one indexed query), and the missed calls wait for a call-back."""
+open (htmx polls `latest` twice a second: one indexed query), and the missed calls wait for a call-back."""
 
 import datetime
 

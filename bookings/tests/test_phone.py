@@ -144,7 +144,7 @@ def test_the_desk_books_the_caller_found_by_the_secretary_s_number(client_for, f
     assert response.status_code == 302
     booking = Booking.objects.get(status="confirmed")
     assert (booking.guest, booking.booked_by, booking.contact_phone, booking.source) == (
-        zhang, person, "138-0000-6789", "phone")  # fmt: skip
+        zhang, person, "13800006789", "phone")  # fmt: skip
     assert booking.dietary_confirmed and list(booking.rooms.all()) == [room("牡丹厅")]
 
 
