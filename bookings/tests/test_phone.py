@@ -78,7 +78,7 @@ def test_the_last_four_digits_bring_up_the_card_with_taboos_in_red_favourites_vi
     visits = card.split('data-testid="caller-visits"')[1].split("</dd>")[0]
     assert ["鲍鱼", "石斑", "龙虾"] == [dish for dish in ("鲍鱼", "石斑", "龙虾", "烤鸭") if dish in visits]
     assert "牡丹厅 ×3" in card.split('data-testid="caller-rooms"')[1]
-    assert "上次的鱼不新鲜" in card and "Did not come once when booked." in card
+    assert "上次的鱼不新鲜" in card and "Did not come 1 time when booked." in card
     assert SECRET not in body
 
 

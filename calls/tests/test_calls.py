@@ -138,7 +138,7 @@ def test_missed_calls_of_known_guests_wait_for_a_call_back(client, client_for, f
     desk = client_for(front_desk)
     page = desk.get(reverse("calls:missed"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert page.count('data-testid="missed-call"') == 1 and "张总" in page
-    assert "One more missed call came from a number the archive does not know." in page
+    assert "1 more missed call came from a number the archive does not know." in page
     missed = PhoneCall.objects.get(number="13911112345")
     assert desk.post(reverse("calls:called_back", args=[missed.pk])).status_code == 302
     missed.refresh_from_db()
