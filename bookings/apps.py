@@ -10,10 +10,11 @@ class BookingsConfig(AppConfig):
         from guests import forgetting
         from guests.cards.subject_access import register
 
-        from . import subject_access
+        from . import profile, subject_access
         from .forget import BOOKING_TEXT, bookings_forget_guest
         from .models import Booking, BookingEvent, BookingRoom, WaitingEntry
 
+        profile.register()  # the bookings panel on the guest profile, the repeated no-shows flag
         # The right-of-access download: this app's rows about a guest (guests cannot import it).
         register(subject_access.sections, covers=[Booking, BookingRoom, BookingEvent, WaitingEntry], order=25)
         register(subject_access.history_sections, covers=[Booking.history.model], order=100)

@@ -29,7 +29,8 @@ ROOM_PERIOD_CONSTRAINT = "booking_room_no_overlap"
 
 
 class BookingSettings(SettingsRow):
-    """How long a booking holds its rooms when the desk gives no end time, per meal period."""
+    """How long a booking holds its rooms when the desk gives no end time, per meal period; how many
+    no-shows flag a guest."""
 
     breakfast_minutes = models.PositiveSmallIntegerField(
         _("breakfast lasts (minutes)"), default=90, validators=[MinValueValidator(30), MaxValueValidator(720)]
@@ -45,6 +46,11 @@ class BookingSettings(SettingsRow):
     )
     late_minutes = models.PositiveSmallIntegerField(
         _("late night lasts (minutes)"), default=150, validators=[MinValueValidator(30), MaxValueValidator(720)]
+    )
+    # A guest with this many no-shows in the last 365 days is flagged on the profile, in the lookup
+    # and in the review (bookings/flags.py, reports/review/engine.py).
+    repeated_no_shows = models.PositiveSmallIntegerField(
+        _("no-shows in a year that flag a guest"), default=2, validators=[MinValueValidator(1), MaxValueValidator(50)]
     )
 
     class Meta:

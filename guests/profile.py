@@ -5,7 +5,8 @@ and bookings belongs to the apps above, which guests cannot import. Each of them
 here from its AppConfig.ready(), like the forgetters (guests/forgetting.py):
 
 - a panel: `register_panel(name, build)`; build(guest=…, actor=…) returns what the template
-  reads as `{{ name }}` (the visit figures, the open follow-ups, the upcoming bookings);
+  reads as `{{ name }}` (the visit figures, the open follow-ups, the upcoming bookings); a panel
+  registered with `template=` is drawn by that template, included in the profile after the others;
 - a timeline entry: `register_entry(name, rows, load)`; rows(guest) is a queryset of the
   entries' (id, at) pairs, and load(ids, actor) returns {id: object} for one page of them.
 
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 from django.core.paginator import Page, Paginator
 from django.db.models import CharField, F, QuerySet, Value
 
+from .flags import guest_flags
 from .models import Guest
 
 
@@ -31,12 +33,15 @@ class Entry:
 
 
 _panels: dict[str, Callable[..., object]] = {}
+_panel_templates: dict[str, str] = {}
 _entries: dict[str, Entry] = {}
 
 
-def register_panel(name: str, build: Callable[..., object]) -> None:
+def register_panel(name: str, build: Callable[..., object], *, template: str | None = None) -> None:
     """Add a panel; the same name registered again replaces it (ready() may run twice)."""
     _panels[name] = build
+    if template:
+        _panel_templates[name] = template
 
 
 def register_entry(name: str, rows: Callable[[Guest], QuerySet], *, at: str, load: Callable[..., dict]) -> None:
@@ -45,7 +50,11 @@ def register_entry(name: str, rows: Callable[[Guest], QuerySet], *, at: str, loa
 
 
 def profile_panels(*, guest: Guest, actor) -> dict[str, object]:
-    return {name: build(guest=guest, actor=actor) for name, build in _panels.items()}
+    """Each panel by its name, the templates of those that draw themselves (`panel_templates`), and
+    the guest's flags (`guest_flags`, guests/flags.py)."""
+    panels = {name: build(guest=guest, actor=actor) for name, build in _panels.items()}
+    return {**panels, "panel_templates": list(_panel_templates.values()),
+            "guest_flags": guest_flags([guest.pk]).get(guest.pk, [])}  # fmt: skip
 
 
 def _keyed(entry: Entry, guest: Guest) -> QuerySet:

@@ -11,6 +11,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
+from .flags import guest_flags
 from .models import Guest
 
 
@@ -26,7 +27,7 @@ def mask_mobile(mobile: str) -> str:
     return "****" + (mobile[-shown:] if shown > 0 else "")
 
 
-def _row(guest, no_visit: str, url_prefix: str, tiers: dict):
+def _row(guest, no_visit: str, url_prefix: str, tiers: dict, flags: dict):
     name = (
         format_html(' <span class="text-body-secondary fw-normal">{}</span>', guest.name)
         if (guest.name and guest.name != guest.greeting)
@@ -37,6 +38,10 @@ def _row(guest, no_visit: str, url_prefix: str, tiers: dict):
     if guest.taboos or guest.allergies:
         joined = "；".join(filter(None, [guest.taboos, guest.allergies]))
         warning = format_html('<div class="small text-danger">⚠ {}</div>', joined)
+    if guest.pk in flags:
+        badges = format_html_join(" ", '<span class="badge text-bg-danger guest-flag">{}</span>',
+                                  ((label,) for label in flags[guest.pk]))  # fmt: skip
+        warning = format_html('{}<div class="small">{}</div>', warning, badges)
     mobile = mask_mobile(guest.mobile)
     seen = timezone.localtime(guest.last_visit_at).strftime("%Y-%m-%d") if guest.last_visit_at else no_visit
     return (
@@ -64,7 +69,9 @@ ROW = (
 
 
 def guest_rows(results) -> SafeString:
+    """The rows, with the flags other apps raise (guests/flags.py): one query per kind of flag."""
+    flags = guest_flags(guest.pk for guest in results)
     no_visit = _("no visit yet")
     url_prefix = reverse("guests:profile", args=[0])[: -len("0/")]
     tiers = {value: str(label) for value, label in Guest.Tier.choices}
-    return format_html_join("\n", ROW, (_row(guest, no_visit, url_prefix, tiers) for guest in results))
+    return format_html_join("\n", ROW, (_row(guest, no_visit, url_prefix, tiers, flags) for guest in results))
