@@ -153,6 +153,10 @@ class ReviewLine(models.Model):
     recovered = models.BooleanField(_("recovered"), default=False)
     # No visit (or, never seen, no record) for the retention period: approving anonymises the guest.
     retention_end = models.BooleanField(_("retention ended"), default=False, db_default=False)
+    # Bookings missed in the 12 months, and whether that is as many as flag a guest
+    # (bookings.BookingSettings.repeated_no_shows, frozen with the review's thresholds).
+    no_shows_12m = models.PositiveSmallIntegerField(_("no-shows, last 12 months"), default=0, db_default=0)
+    repeated_no_shows = models.BooleanField(_("repeated no-shows"), default=False, db_default=False)
     owner_id_at_review = models.IntegerField(_("owner at the review"), null=True, blank=True)
     proposed_followups = models.CharField(_("proposed follow-ups"), max_length=60, blank=True)
     decision = models.CharField(_("decision"), max_length=8, choices=Decision.choices, default=Decision.NONE)

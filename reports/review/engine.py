@@ -1,7 +1,7 @@
 """What the bi-monthly archive review computes, as set-based SQL over chunks of guests.
 
 For each chunk of guest ids one INSERT … SELECT aggregates the guests' visits over the last
-24 months, counts their open complaints, reads their previous review line, and writes the
+24 months, counts their open complaints and their bookings missed (no-shows) in the last 12, reads their previous review line, and writes the
 frozen ReviewLine with the proposed tier, the flags and the proposed follow-ups. No query per
 guest; memory stays flat however large the archive. ON CONFLICT DO NOTHING on (review, guest)
 lets a run that died resume where it stopped. The job that runs these statements chunk by
@@ -18,6 +18,7 @@ from django.db import connection
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from bookings.models import Booking, BookingSettings
 from guests.models import Guest
 from visits.models import Complaint, Visit
 
@@ -25,6 +26,8 @@ from ..models import Review, ReviewLine, ReviewSettings
 
 # What a review computed before the retention setting existed resumes with: the setting's default.
 RETENTION_YEARS = ReviewSettings._meta.get_field("retention_years").default
+# What a review started before the no-shows flag existed resumes with: the setting's default.
+REPEATED_NO_SHOWS = BookingSettings._meta.get_field("repeated_no_shows").default
 OPEN_COMPLAINT = [s for s in Complaint.Status.values if s not in ("closed", "rejected")]
 
 GUESTS, LINES = Guest._meta.db_table, ReviewLine._meta.db_table
@@ -55,7 +58,8 @@ GROUP BY guest_id
 LINES_OF_CHUNK = f"""
 INSERT INTO {LINES} (
     review_id, guest_id, visits_12m, spend_12m, visits_prev, spend_prev, last_visit_at, open_complaints, tier, proposed_tier, move, growing, declining, at_risk, lost,
-    newly_lost, recovered, owner_id_at_review, proposed_followups, retention_end, decision
+    newly_lost, recovered, owner_id_at_review, proposed_followups, retention_end, decision, no_shows_12m,
+    repeated_no_shows
 )
 WITH seen AS (
     SELECT g.id, g.tier, g.owner_id, g.created_at, g.last_visit_at AS guest_last_visit_at,
@@ -85,12 +89,14 @@ SELECT %(review)s, s.id, s.visits_12m, s.spend_12m, s.visits_prev, s.spend_prev,
            OR (s.lost AND s.tier IN ('A', 'B'))
            OR (s.declining AND NOT s.lost)
            OR (s.owner_id IS NULL AND (s.tier = 'A' OR s.proposed_tier = 'A'))
-         THEN %(pending)s ELSE %(nothing_to_decide)s END
+         THEN %(pending)s ELSE %(nothing_to_decide)s END,
+    s.no_shows_12m, s.no_shows_12m >= %(repeated_no_shows)s
 FROM (
     SELECT g.id, g.tier, g.owner_id, g.last_visit_at,
         COALESCE(g.visits_12m, 0) AS visits_12m, COALESCE(g.spend_12m, 0) AS spend_12m,
         COALESCE(g.visits_prev, 0) AS visits_prev, COALESCE(g.spend_prev, 0) AS spend_prev,
         COALESCE(c.open_complaints, 0) AS open_complaints,
+        COALESCE(n.no_shows, 0) AS no_shows_12m,
         CASE WHEN COALESCE(g.spend_12m, 0) >= %(a)s THEN 'A'
              WHEN COALESCE(g.spend_12m, 0) >= %(b)s THEN 'B' ELSE 'C' END AS proposed_tier,
         COALESCE(g.spend_prev > 0 AND g.spend_12m >= g.spend_prev * %(grow)s
@@ -108,6 +114,12 @@ FROM (
         WHERE guest_id >= %(low)s AND guest_id < %(high)s AND status IN ({OPEN_STATUSES})
         GROUP BY guest_id
     ) c ON c.guest_id = g.id
+    LEFT JOIN (
+        SELECT guest_id, COUNT(*) AS no_shows FROM {Booking._meta.db_table}
+        WHERE guest_id >= %(low)s AND guest_id < %(high)s AND status = %(no_show)s
+            AND starts_at >= %(year_start)s AND starts_at < %(end)s
+        GROUP BY guest_id
+    ) n ON n.guest_id = g.id
     LEFT JOIN {LINES} p ON p.review_id = %(previous)s AND p.guest_id = g.id
 ) s
 WHERE TRUE
@@ -131,6 +143,8 @@ def review_thresholds(settings: ReviewSettings) -> dict:
         "growth_percent": settings.growth_percent,
         "decline_percent": settings.decline_percent,
         "retention_years": settings.retention_years,
+        # The bookings' setting, frozen with the others: a later change does not move the review's flags.
+        "repeated_no_shows": BookingSettings.current().repeated_no_shows,
     }
 
 
@@ -175,6 +189,8 @@ def _parameters(review: Review) -> dict:
         "retention_before": retention_cutoff(review),
         "pending": ReviewLine.Decision.PENDING.value,
         "nothing_to_decide": ReviewLine.Decision.NONE.value,
+        "no_show": Booking.Status.NO_SHOW.value,
+        "repeated_no_shows": thresholds.get("repeated_no_shows", REPEATED_NO_SHOWS),
         **{f"open_{index}": status for index, status in enumerate(OPEN_COMPLAINT)},
     }
 

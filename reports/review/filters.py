@@ -23,6 +23,7 @@ class ReviewLineFilter(django_filters.FilterSet):
         ("lost", _("Lost")),
         ("newly_lost", _("Newly lost")),
         ("recovered", _("Recovered")),
+        ("repeated_no_shows", _("Repeated no-shows")),
         ("retention_end", _("Retention ended: to anonymise")),
     ]
 
