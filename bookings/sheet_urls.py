@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import sheet_views
+from . import serve, sheet_views
 
 app_name = "service"
 
@@ -10,4 +10,7 @@ urlpatterns = [
     path("", sheet_views.sheet, name="sheet"),
     path("sheet.xlsx", sheet_views.sheet_xlsx, name="sheet_xlsx"),
     path("kitchen/", sheet_views.kitchen, name="kitchen"),
+    path("now/", serve.floor, name="floor"),
+    path("now/<int:pk>/arrive/", serve.floor_arrive, name="floor_arrive"),
+    path("walk-in/", serve.walk_in, name="walk_in"),
 ]

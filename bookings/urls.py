@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import phone_views, views
+from . import phone_views, serve, views, waiting_views
 
 app_name = "bookings"
 
@@ -17,4 +17,8 @@ urlpatterns = [
     path("<int:pk>/arrive/", views.arrive, name="arrive"),
     path("<int:pk>/cancel/", views.cancel, name="cancel"),
     path("<int:pk>/no-show/", views.no_show, name="no_show"),
+    path("<int:pk>/complete/", serve.complete, name="complete"),
+    path("<int:pk>/waiting-match/", waiting_views.waiting_match, name="waiting_match"),
+    path("waiting/", waiting_views.waiting_list, name="waiting"),
+    path("waiting/<int:pk>/move/", waiting_views.waiting_move, name="waiting_move"),
 ]
