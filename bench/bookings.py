@@ -47,6 +47,8 @@ def parse_args(argv=None):
     parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers (default 4)")
     parser.add_argument("--contention-days", type=int, default=10,
                         help="days (lunch and dinner each) the desks book the 10 rooms for (default 10)")  # fmt: skip
+    parser.add_argument("--contention-form", choices=("create", "phone"), default="create",
+                        help="the form the desks post: bookings:create (default) or the phone booking page")  # fmt: skip
     parser.add_argument("--redis-broker", type=int, default=12, help="Redis database of the Celery broker")
     parser.add_argument("--redis-cache", type=int, default=13, help="Redis database of the cache")
     parser.add_argument("--seed", type=int, default=2026)

@@ -2,9 +2,10 @@
 
 Each client is a front desk user (bench_desk_NN) who logs in through the login page (bench.load_visits'
 Browser: its own session and CSRF cookies) and then, for --contention-seconds, POSTs the booking form
-(bookings:create) for a random one of the 10 rooms of the outlet 压测包间, at a random lunch or dinner of
-the next --contention-days days, for a random guest. A 302 to the booking's page is a booking made (its id
-read from the Location), a 400 saying the room is taken is a refusal, anything else an error. Afterwards
+(bookings:create, the host found by card number; or with --contention-form phone the phone booking
+page, bookings:phone, the host as the caller the number found) for a random one of the 10 rooms of the
+outlet 压测包间, at a random lunch or dinner of the next --contention-days days, for a random guest. A 302
+to the booking's page is a booking made (its id read from the Location), a 400 saying the room is taken is a refusal, anything else an error. Afterwards
 SQL checks that no two active holds of one room overlap (double bookings), that every booking a desk was
 told was made exists and holds its room (lost), and that no booking exists that no desk was told of
 (unexpected). The outlet's bookings are deleted before and after the run, so it can be run again.
@@ -88,12 +89,13 @@ def check(cursor, *, outlet_id: int, made: list[int]) -> dict:
             "stored": len(stored)}  # fmt: skip
 
 
-def client(n, username, *, port, slots, rooms, cards, outlet_id, start, stop_at, tally) -> None:
+def client(n, username, *, port, slots, rooms, guests, outlet_id, phone, start, stop_at, tally) -> None:
     rng = random.Random(f"desk-{n}")
+    path = "/bookings/phone/" if phone else "/bookings/new/"
     browser = Browser(port, keep_messages=False)
     try:
         browser.login(username)
-        _status, _location, page = browser.request("GET", "/bookings/new/")
+        _status, _location, page = browser.request("GET", path)
         token = _token(page, "booking form")
     except Exception as exc:
         with tally.lock:
@@ -103,12 +105,14 @@ def client(n, username, *, port, slots, rooms, cards, outlet_id, start, stop_at,
     start.wait()
     while time.perf_counter() < stop_at[0]:
         day, meal, at = rng.choice(slots)
-        form = {"csrfmiddlewaretoken": token, "find": rng.choice(cards), "outlet": outlet_id, "date": day,
+        pk, card = rng.choice(guests)
+        host = {"caller": f"g{pk}"} if phone else {"find": card}
+        form = host | {"csrfmiddlewaretoken": token, "outlet": outlet_id, "date": day,
                 "meal_period": meal, "arrival_time": at, "party_size": rng.randint(4, 16), "rooms": rng.choice(rooms),
                 "purpose": "business", "source": "phone"}  # fmt: skip
         started = time.perf_counter()
         try:
-            status, location, page = browser.request("POST", "/bookings/new/", form)
+            status, location, page = browser.request("POST", path, form)
         except OSError as exc:
             with tally.lock:
                 tally.errors.append(f"{type(exc).__name__}: {exc}")
@@ -144,13 +148,16 @@ def run(args, log, *, rooms: dict, root) -> bool:
              for d in range(1, args.contention_days + 1)
              for meal, times in (("lunch", ("11:00", "11:30", "12:00")), ("dinner", ("17:30", "18:00", "19:00")))
              for at in times]  # fmt: skip
-    cards = list(Guest.objects.filter(anonymised_at__isnull=True).order_by("?").values_list("card_no", flat=True)[:500])
+    guests = list(Guest.objects.filter(anonymised_at__isnull=True).order_by("?").values_list("pk", "card_no")[:500])
+    phone = args.contention_form == "phone"
     users = desks(args.clients)
     with connection.cursor() as cursor:
         cleared = clear(cursor, outlet_id)
     connection.close()
     log(f"Contention: {args.clients} desks book the same {len(room_ids)} rooms of {CONTENTION[0]} at "
-        f"{args.contention_days * 2} meal periods for {args.contention_seconds:.0f} s; gunicorn {args.workers} sync "
+        f"{args.contention_days * 2} meal periods for {args.contention_seconds:.0f} s through "
+        f"{'bookings:phone (caller g<id>)' if phone else 'bookings:create (find: card number)'}; "
+        f"gunicorn {args.workers} sync "
         f"workers on {os.cpu_count()} cores, settings {SETTINGS_MODULE}"
         f"{f' ({cleared} bookings of an earlier run deleted)' if cleared else ''}")  # fmt: skip
     tally, stop_at = Tally(), [0.0]
@@ -167,8 +174,8 @@ def run(args, log, *, rooms: dict, root) -> bool:
     server = start_gunicorn(root=root, port=port, workers=args.workers, env=env, log=log)
     try:
         threads = [threading.Thread(target=client, args=(n, user), daemon=True,
-                                    kwargs={"port": port, "slots": slots, "rooms": room_ids, "cards": cards,
-                                            "outlet_id": outlet_id, "start": start, "stop_at": stop_at,
+                                    kwargs={"port": port, "slots": slots, "rooms": room_ids, "guests": guests,
+                                            "outlet_id": outlet_id, "phone": phone, "start": start, "stop_at": stop_at,
                                             "tally": tally})
                    for n, user in enumerate(users, start=1)]  # fmt: skip
         for thread in threads:

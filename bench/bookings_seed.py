@@ -30,6 +30,7 @@ PRIVATE = 16  # of the 40: private rooms (包间), the rest hall tables
 HALL = ("大宴会厅", 200)  # the banquet hall of the 200-party service sheet
 CONTENTION = ("压测包间", 10)  # the contention run's own outlet: its bookings are the run's
 DAYS_BACK, DAYS_AHEAD = 182, 183
+FULL = 0.97  # the largest share of an outlet's rooms one meal period books
 PEOPLE_SHARE = 50  # one guest in this many has a related person (a secretary, a driver) who books
 ARRIVALS = {"lunch": ("11:00", "11:15", "11:30", "11:45", "12:00", "12:30"),
             "dinner": ("17:00", "17:30", "18:00", "18:00", "18:30", "19:00", "19:30")}  # fmt: skip
@@ -126,9 +127,12 @@ def _slots(today: datetime.date, bookings: int, room_count: int) -> list[tuple[d
             if offset > 30:
                 weight *= max(0.4, 1 - (offset - 30) / 250)
             slots.append((day, meal, weight))
-    wanted = bookings / 1.12 / room_count  # held bookings per room and slot; 12 % more are cancelled
-    scale = wanted / sum(w for _d, _m, w in slots)
-    return [(day, meal, min(0.97, w * scale)) for day, meal, w in slots]
+    wanted = bookings / 1.12 / room_count  # held bookings per room over the year; 12 % more are cancelled
+    low, high = 0.0, 100.0
+    for _ in range(60):  # the scale whose capped shares add up to what is wanted
+        scale = (low + high) / 2
+        low, high = (scale, high) if sum(min(FULL, w * scale) for _d, _m, w in slots) < wanted else (low, scale)
+    return [(day, meal, min(FULL, w * scale)) for day, meal, w in slots]
 
 
 def seed_bookings(*, connection, guests: int, bookings: int, rooms: dict, today: datetime.date, seed: int,
