@@ -239,6 +239,10 @@ def _booking_occasion(suffix: str = ""):
     return Concat(Value("booking:"), Cast("id", CharField()), Value(suffix))
 
 
+def _confirmation_occasion():
+    return Concat(Value("booking:"), Cast("id", CharField()), Value(":"), Cast("date", CharField()))
+
+
 def _bookings_of(guest_ids):
     return _of(Booking.objects, guest_ids).filter(guest__anonymised_at__isnull=True)
 
@@ -246,8 +250,10 @@ def _bookings_of(guest_ids):
 def rule_booking_confirmations(*, today: datetime.date, settings: RuleSettings, guest_ids=None) -> int:
     """The day before a booking still expected (tentative or confirmed), its host is asked to confirm
     when tier A or B, or when it is a banquet (a wedding, or a party of at least N): by SMS when the
-    guest consented to messages and has a mobile, else by a call. A confirmation still open for a
-    booking cancelled (or marked a no-show) meanwhile is skipped, so nobody calls about it."""
+    guest consented to messages and has a mobile, else by a call. The occasion names the booking and
+    its day, so a booking moved to another day is asked about again for that day; a confirmation
+    still open for a booking moved, cancelled, marked a no-show or already seated is skipped, so
+    nobody calls about it."""
     _booking_confirmations_close(today=today, guest_ids=guest_ids)
     tomorrow = today + datetime.timedelta(days=1)
     wanted = _bookings_of(guest_ids).filter(
@@ -265,7 +271,7 @@ def rule_booking_confirmations(*, today: datetime.date, settings: RuleSettings, 
         kind=K.BOOKING_CONFIRMATION,
         due_on=today,
         channel=Case(When(by_sms, then=Value(Channel.SMS)), default=Value(Channel.CALL), output_field=CharField()),
-        occasion=_booking_occasion(),
+        occasion=_confirmation_occasion(),
         note=Concat(
             Cast("date", CharField()), Value(" "), Cast("arrival_time", CharField()), Value(" "), F("outlet__name")
         ),  # fmt: skip
@@ -273,20 +279,22 @@ def rule_booking_confirmations(*, today: datetime.date, settings: RuleSettings, 
 
 
 def _booking_confirmations_close(*, today: datetime.date, guest_ids=None) -> int:
-    """Skip the open confirmations of bookings no longer expected; returns how many."""
-    gone = (
+    """Skip the open confirmations (of the catch-up window) whose booking is no longer expected on
+    their day; returns how many."""
+    since = today - datetime.timedelta(days=CATCH_UP_DAYS)
+    expected = (
         _of(Booking.objects, guest_ids)
-        .filter(date__gte=today - datetime.timedelta(days=CATCH_UP_DAYS))
-        .exclude(status__in=EXPECTED)
-        .annotate(occasion=_booking_occasion())
+        .filter(date__gte=since, status__in=EXPECTED)
+        .annotate(occasion=_confirmation_occasion())
         .values("occasion")
     )
     return (
         _of(FollowUp.objects, guest_ids)
-        .filter(rule=K.BOOKING_CONFIRMATION, status__in=FollowUp.PENDING, occasion__in=gone)
+        .filter(rule=K.BOOKING_CONFIRMATION, status__in=FollowUp.PENDING, due_on__gte=since)
+        .exclude(occasion__in=expected)
         .update(
             status=FollowUp.Status.SKIPPED,
-            outcome=_("The booking is no longer expected: cancelled or a no-show."),
+            outcome=_("No longer needed: the booking was moved, cancelled or has taken place."),
             completed_at=timezone.now(),
         )
     )

@@ -5,7 +5,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from bookings.services import booking_cancel, booking_no_show
+from bookings.services import booking_arrive, booking_cancel, booking_change, booking_no_show
 from bookings.tests.factories import book, room, under_way
 from followups.models import FollowUp, RuleSettings
 from followups.rules import rules_run
@@ -28,7 +28,7 @@ def test_a_b_guest_booked_for_tomorrow_is_asked_to_confirm_today_once_however_of
     [followup] = confirmations(guest)
     assert (followup.due_on, followup.channel, followup.owner, followup.status) == (
         timezone.localdate(), "call", manager, "open")  # fmt: skip
-    assert followup.occasion == f"booking:{booking.pk}" and "悦府中餐厅" in followup.note
+    assert followup.occasion == f"booking:{booking.pk}:{booking.date}" and "悦府中餐厅" in followup.note
 
 
 def test_a_c_guest_is_not_asked_to_confirm_a_dinner_but_is_for_a_wedding_or_a_large_party(manager):
@@ -105,3 +105,25 @@ def test_an_anonymised_guest_gets_neither(manager):
     book(manager, guest)
     type(guest).objects.filter(pk=guest.pk).update(anonymised_at=timezone.now())
     assert rules_run(kinds=[*CONFIRM, K.NO_SHOW_CALL]) == {K.BOOKING_CONFIRMATION: 0, K.NO_SHOW_CALL: 0}
+
+
+def test_a_booking_moved_to_another_day_skips_the_open_confirmation_and_is_asked_again_the_day_before(manager):
+    guest = GuestFactory(tier="A")
+    booking = book(manager, guest)
+    rules_run(kinds=CONFIRM)
+    later = timezone.localdate() + datetime.timedelta(days=3)
+    booking_change(actor=manager, booking=booking, fields={"date": later})
+    rules_run(kinds=CONFIRM)
+    assert [f.status for f in confirmations(guest)] == ["skipped"]
+    rules_run(today=later - datetime.timedelta(days=1), kinds=CONFIRM)
+    assert sorted((f.status, f.occasion) for f in confirmations(guest)) == [
+        ("open", f"booking:{booking.pk}:{later}"), ("skipped", f"booking:{booking.pk}:{booking.date}")]  # fmt: skip
+
+
+def test_a_confirmation_left_open_is_skipped_once_the_party_is_seated(manager):
+    guest = GuestFactory(tier="A")
+    booking = under_way(manager, guest)
+    rules_run(today=booking.date - datetime.timedelta(days=1), kinds=CONFIRM)
+    booking_arrive(actor=manager, booking=booking)
+    rules_run(kinds=CONFIRM)
+    assert [f.status for f in confirmations(guest)] == ["skipped"]
