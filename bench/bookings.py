@@ -190,6 +190,7 @@ def main(argv=None) -> int:
     log = Tee()
     os.environ["CELERY_BROKER_URL"] = f"redis://127.0.0.1:6379/{args.redis_broker}"
     os.environ["CACHE_URL"] = f"redis://127.0.0.1:6379/{args.redis_cache}"
+    os.environ.setdefault("KESHI_LOG_LEVEL", "WARNING")  # no access line per timed request
     from bench.visits import setup
 
     setup(args.database_url, log)
@@ -236,7 +237,8 @@ def main(argv=None) -> int:
 
     results = ROOT / "bench" / "results"
     results.mkdir(exist_ok=True)
-    out = results / f"bookings-{args.guests}-{args.bookings}.txt"
+    form = "-phone" if args.contention_form == "phone" and args.contention_seconds > 0 else ""
+    out = results / f"bookings-{args.guests}-{args.bookings}{form}.txt"
     out.write_text("\n".join(log.lines) + "\n", encoding="utf-8")
     print(f"\nSaved to {out.relative_to(ROOT)}.")
     return 0 if passed else 1
