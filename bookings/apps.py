@@ -9,8 +9,10 @@ class BookingsConfig(AppConfig):
     def ready(self):
         from guests import forgetting
         from guests.cards.subject_access import register
+        from visits.bills import on_bill_visit
 
         from . import profile, subject_access
+        from .bills import complete_seated_booking
         from .forget import BOOKING_TEXT, bookings_forget_guest
         from .models import Booking, BookingEvent, BookingRoom, WaitingEntry
 
@@ -18,6 +20,7 @@ class BookingsConfig(AppConfig):
         # The right-of-access download: this app's rows about a guest (guests cannot import it).
         register(subject_access.sections, covers=[Booking, BookingRoom, BookingEvent, WaitingEntry], order=25)
         register(subject_access.history_sections, covers=[Booking.history.model], order=100)
+        on_bill_visit(complete_seated_booking)  # a bill from the POS for a seated party completes its booking
 
         forgetting.register(
             bookings_forget_guest,

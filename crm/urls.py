@@ -8,6 +8,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from bookings.api import CallerLookup
 from calls.api import CallCreate
+from visits.api import VisitFromBill
 
 from . import health
 
@@ -17,6 +18,7 @@ admin.site.site_title = settings.ADMIN_SITE_HEADER
 API_V1 = [
     path("lookup", login_not_required(CallerLookup.as_view()), name="lookup"),
     path("calls", login_not_required(CallCreate.as_view()), name="calls"),
+    path("visits", login_not_required(VisitFromBill.as_view()), name="visits"),
 ]
 
 urlpatterns = [

@@ -192,12 +192,12 @@ class SettingsRowAdmin(admin.ModelAdmin):
 class RoomInline(admin.TabularInline):
     model = Room
     extra = 1
-    fields = ("name", "is_private", "seats", "is_active")
+    fields = ("name", "code", "is_private", "seats", "is_active")
 
 
 @admin.register(Outlet)
 class OutletAdmin(admin.ModelAdmin):
-    list_display = ("name", "kind", "is_active")
+    list_display = ("name", "kind", "code", "is_active")
     inlines = [RoomInline]
 
 
@@ -205,7 +205,7 @@ class OutletAdmin(admin.ModelAdmin):
 class RoomAdmin(admin.ModelAdmin):
     """Private rooms and tables, where visits are seated (and, with bookings, booked)."""
 
-    list_display = ("name", "outlet", "is_private", "seats", "is_active")
+    list_display = ("name", "outlet", "code", "is_private", "seats", "is_active")
     list_filter = ("outlet", "is_private", "is_active")
     search_fields = ("name",)
 

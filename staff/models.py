@@ -32,12 +32,16 @@ class Outlet(models.Model):
 
     name = models.CharField(pgettext_lazy("object name", "name"), max_length=80, unique=True)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.RESTAURANT)
+    code = models.CharField(
+        _("code"), max_length=20, blank=True, help_text=_("The outlet's code in the POS, which names it on its bills.")
+    )
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
         ordering = ["name"]
         verbose_name = _("outlet")
         verbose_name_plural = _("outlets")
+        constraints = [models.UniqueConstraint(fields=["code"], condition=~models.Q(code=""), name="outlet_code_once")]
 
     def __str__(self):
         return self.name
@@ -50,13 +54,17 @@ class Room(models.Model):
     name = models.CharField(pgettext_lazy("object name", "name"), max_length=40)
     is_private = models.BooleanField(_("private room"), default=True)
     seats = models.PositiveSmallIntegerField(_("seats"), null=True, blank=True)
+    code = models.CharField(_("code"), max_length=20, blank=True, help_text=_("The room's or table's code in the POS."))
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
         ordering = ["outlet", "name"]
         verbose_name = _("room or table")
         verbose_name_plural = _("rooms and tables")
-        constraints = [models.UniqueConstraint(fields=["outlet", "name"], name="room_unique_per_outlet")]
+        constraints = [
+            models.UniqueConstraint(fields=["outlet", "name"], name="room_unique_per_outlet"),
+            models.UniqueConstraint(fields=["outlet", "code"], condition=~models.Q(code=""), name="room_code_once"),
+        ]
 
     def __str__(self):
         return self.name

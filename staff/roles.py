@@ -36,6 +36,8 @@ _FRONT_DESK = {
     "bookings.view_waitingentry",
     "bookings.add_waitingentry",
     "bookings.change_waitingentry",
+    "visits.view_posbill",
+    "visits.resolve_posbill",
 }
 _WAITER = {
     "guests.view_guest",

@@ -11,12 +11,12 @@ class VisitsConfig(AppConfig):
         from guests.cards.subject_access import register
 
         from . import profile, subject_access
-        from .forget import COMPLAINT_TEXT, HOSTED_TEXT, visits_forget_guest
-        from .models import Complaint, ComplaintEvent, Visit
+        from .forget import BILL_ITEMS, BILL_TEXT, COMPLAINT_TEXT, HOSTED_TEXT, visits_forget_guest
+        from .models import Complaint, ComplaintEvent, PosBill, Visit
 
         profile.register()  # the figures panel, visits and complaints on the guest's timeline
         # The right-of-access download: this app's rows about a guest (guests cannot import it).
-        register(subject_access.sections, covers=[Visit, Complaint, ComplaintEvent], order=20)
+        register(subject_access.sections, covers=[Visit, Complaint, ComplaintEvent, PosBill], order=20)
         register(subject_access.history_sections, covers=[Visit.history.model], order=96)
 
         forgetting.register(
@@ -26,7 +26,15 @@ class VisitsConfig(AppConfig):
                 "visits.HistoricalVisit": (*HOSTED_TEXT, "history_change_reason"),
                 "visits.Complaint": ("description", *COMPLAINT_TEXT),
                 "visits.ComplaintEvent": ("note",),
+                "visits.PosBill": (*BILL_TEXT, BILL_ITEMS),
             },
             # The responsible department is the hotel's, not the guest's; a step's action is a code.
-            keeps={"visits.Complaint": ("department",), "visits.ComplaintEvent": ("action",)},
+            keeps={
+                "visits.Complaint": ("department",),
+                "visits.ComplaintEvent": ("action",),
+                "visits.PosBill": ("bill_number",),
+            },
         )
+        # The POS's codes of outlets and rooms are the hotel's.
+        forgetting.keep("staff.Room", "code")
+        forgetting.keep("staff.Outlet", "code")

@@ -13,9 +13,12 @@ from django.db.models.functions import Replace
 from guests.forgetting import guest_mentions, marker
 from guests.models import Guest
 
-from .models import Complaint, ComplaintEvent, Visit
+from .models import Complaint, ComplaintEvent, PosBill, Visit
 
 HOSTED_TEXT = ("notes", "dishes", "drinks")
+# A POS bill of a visit the guest hosted: who the bill named and what was ordered.
+BILL_TEXT = ("guest_card_no", "guest_mobile", "drinks")
+BILL_ITEMS = "items"
 COMPLAINT_TEXT = ("cause", "remedy", "guest_reaction", "summary")
 
 
@@ -23,6 +26,7 @@ def visits_forget_guest(*, guest: Guest) -> None:
     hosted = list(Visit.objects.filter(guest=guest).values_list("pk", flat=True))
     Visit.objects.filter(pk__in=hosted).update(**dict.fromkeys(HOSTED_TEXT, ""))
     Visit.history.filter(id__in=hosted).update(**dict.fromkeys(HOSTED_TEXT, ""), history_change_reason=None)
+    PosBill.objects.filter(visit_id__in=hosted).update(items=[], **dict.fromkeys(BILL_TEXT, ""))
 
     at_table = list(Visit.objects.filter(companions=guest).exclude(guest=guest).values_list("pk", flat=True))
     if at_table:

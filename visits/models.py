@@ -234,3 +234,55 @@ class ComplaintEvent(models.Model):
 
     def __str__(self):
         return f"{self.from_status} → {self.to_status}"
+
+
+class PosBill(models.Model):
+    """A bill the POS sent (POST /api/v1/visits), kept as it came: it became a visit of the guest it names,
+    or waits, unmatched, for the front desk to link it to a guest or dismiss it. One per bill number and
+    outlet, so a retry (or two at once) answers with the first."""
+
+    class Status(models.TextChoices):
+        MATCHED = "matched", _("Recorded as a visit")
+        UNMATCHED = "unmatched", _("Waiting for a guest")
+        DISMISSED = "dismissed", _("Dismissed")
+
+    client = models.ForeignKey("staff.ApiClient", verbose_name=_("sent by"), on_delete=models.PROTECT, related_name="+")
+    outlet = models.ForeignKey(Outlet, verbose_name=_("outlet"), on_delete=models.PROTECT, related_name="+")
+    bill_number = models.CharField(_("bill number"), max_length=40)
+    room = models.ForeignKey(Room, verbose_name=_("room or table"), null=True, blank=True, on_delete=models.SET_NULL,
+                             related_name="+")  # fmt: skip
+    opened_at = models.DateTimeField(_("opened at"))
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    party_size = models.PositiveSmallIntegerField(
+        _("party size"), validators=[MinValueValidator(1), MaxValueValidator(500)]
+    )
+    items = models.JSONField(_("items"), default=list, blank=True)
+    drinks = models.TextField(_("drinks"), max_length=1000, blank=True)
+    total = models.DecimalField(_("total (yuan)"), max_digits=12, decimal_places=2,
+                                validators=[MinValueValidator(Decimal("0"))])  # fmt: skip
+    payment_method = models.CharField(_("payment method"), max_length=10, choices=PaymentMethod.choices, blank=True)
+    guest_card_no = models.CharField(_("guest's card number on the bill"), max_length=20, blank=True)
+    guest_mobile = models.CharField(_("guest's mobile on the bill"), max_length=30, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices)
+    visit = models.OneToOneField(Visit, verbose_name=_("visit"), null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="pos_bill")  # fmt: skip
+    resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("linked or dismissed by"), null=True,
+                                    blank=True, on_delete=models.SET_NULL, related_name="+")  # fmt: skip
+    resolved_at = models.DateTimeField(_("linked or dismissed at"), null=True, blank=True)
+    received_at = models.DateTimeField(_("received"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-opened_at", "-id"]
+        verbose_name = _("POS bill")
+        verbose_name_plural = _("POS bills")
+        permissions = [("resolve_posbill", _("Can link an unmatched POS bill to its guest, or dismiss it"))]
+        constraints = [models.UniqueConstraint(fields=["outlet", "bill_number"], name="pos_bill_once_per_outlet")]
+        indexes = [models.Index(fields=["status", "-opened_at"], name="pos_bill_status_idx")]
+
+    def __str__(self):
+        return f"{self.outlet} #{self.bill_number}"
+
+    @property
+    def dishes(self) -> str:
+        """The bill's items as the visit's dishes: 佛跳墙×2、清蒸石斑."""
+        return "、".join(f"{i['dish']}×{i['quantity']}" if i.get("quantity", 1) != 1 else i["dish"] for i in self.items)

@@ -93,7 +93,7 @@ def visit_record(*, actor, guest: Guest, fields: dict, companions=(), observatio
     # changed their tier (the visit counts under the tier of its day) or anonymised them.
     guest = Guest.objects.select_for_update().get(pk=guest.pk)
     visit = Visit(guest=guest, created_by=actor, host_tier=guest.tier, **fields)
-    if visit.served_by_id is None:
+    if "served_by" not in fields:  # a bill from the POS says nothing of who served
         visit.served_by = actor
     _validate(visit, companions)
     visit._history_user = actor

@@ -12,7 +12,7 @@ from guests.cards import fields as F
 from guests.cards.subject_access import Section, column, history_rows, history_section, user_name
 
 from .complaints import STEPS
-from .models import Complaint, ComplaintEvent, Visit
+from .models import Complaint, ComplaintEvent, PosBill, Visit
 
 VISIT_COLUMNS = (
     column("visited_at", "日期", "Date", "date"),
@@ -59,6 +59,24 @@ STEP_COLUMNS = (
 )
 
 
+BILL_COLUMNS = (
+    column("opened_at", "开台时间", "Opened", "date"),
+    column("outlet", "餐厅", "Outlet"),
+    column("bill_number", "账单号", "Bill no."),
+    column("items", "菜品", "Items"),
+    column("drinks", "酒水", "Drinks"),
+    column("total", "金额", "Total", "money"),
+    column("card_no", "账单上的卡号", "Card no. on the bill"),
+    column("mobile", "账单上的手机", "Mobile on the bill", "phone"),
+)
+
+
+def _bill_rows(guest_ids: list[int]) -> list[list]:
+    bills = PosBill.objects.filter(visit__guest_id__in=guest_ids).select_related("outlet").order_by("opened_at", "id")
+    return [[b.opened_at, str(b.outlet), b.bill_number, b.dishes, b.drinks, b.total, b.guest_card_no, b.guest_mobile]
+            for b in bills]  # fmt: skip
+
+
 def _visit_rows(guest_ids: list[int]) -> list[list]:
     host, companion = _("Host"), _("At the table")
     visits = (
@@ -91,6 +109,7 @@ def sections(guest, merged_ids: list[int]) -> list[Section]:
         Section(F.VISITS_TABLE.zh, F.VISITS_TABLE.en, VISIT_COLUMNS, _visit_rows(guest_ids)),
         Section(F.COMPLAINTS_TABLE.zh, F.COMPLAINTS_TABLE.en, COMPLAINT_COLUMNS, complaint_rows),
         Section("投诉步骤", "Complaint steps", STEP_COLUMNS, step_rows),
+        *([Section("收银账单", "POS bills", BILL_COLUMNS, bills)] if (bills := _bill_rows(guest_ids)) else []),
     ]
 
 

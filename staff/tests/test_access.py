@@ -98,6 +98,10 @@ EXPECTED = {
     "service:sheet": ALL_STAFF,
     "service:sheet_xlsx": ALL_STAFF,
     "service:kitchen": ALL_STAFF,
+    # the POS's bills nobody could be matched to
+    "visits:unmatched_bills": NOT_WAITER,
+    "visits:bill_link": dict(front_desk=405, waiter=FORBIDDEN, manager=405, admin_user=405),
+    "visits:bill_dismiss": dict(front_desk=405, waiter=FORBIDDEN, manager=405, admin_user=405),
     # the phone system's calls at the desk (a poll without its position is refused: 400)
     "calls:latest": dict(front_desk=400, waiter=FORBIDDEN, manager=400, admin_user=400),
     "calls:missed": NOT_WAITER,

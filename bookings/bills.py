@@ -1,0 +1,18 @@
+"""A bill from the POS for a party seated on a booking completes the booking with the bill's visit
+(registered with visits.bills.on_bill_visit: visits cannot import bookings)."""
+
+from django.utils import timezone
+
+from .models import Booking
+from .services import booking_complete
+
+
+def complete_seated_booking(*, bill, visit, actor) -> None:
+    """The party of that guest seated at that outlet on the bill's day, if there is exactly one."""
+    day = timezone.localdate(bill.opened_at)
+    seated = list(
+        Booking.objects.filter(guest_id=visit.guest_id, outlet_id=visit.outlet_id, date=day,
+                               status=Booking.Status.ARRIVED)[:2]
+    )  # fmt: skip
+    if len(seated) == 1:
+        booking_complete(actor=None, booking=seated[0], visit=visit)

@@ -1,0 +1,79 @@
+"""POST /api/v1/visits: a bill from the POS becomes the guest's visit (visits.bills)."""
+
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from staff.api import client_of, outlet_allowed
+from staff.models import Outlet
+
+from .bills import bill_receive, room_for_code
+from .models import PaymentMethod, PosBill
+
+
+class BillItemIn(serializers.Serializer):
+    dish = serializers.CharField(max_length=60)
+    quantity = serializers.IntegerField(min_value=1, max_value=999, default=1)
+    amount = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=0)
+
+
+class BillGuestIn(serializers.Serializer):
+    card_no = serializers.CharField(max_length=20, required=False, default="", allow_blank=True)
+    mobile = serializers.CharField(max_length=30, required=False, default="", allow_blank=True)
+
+
+class BillIn(serializers.Serializer):
+    outlet = serializers.CharField(max_length=20, help_text="The outlet's code in the POS.")
+    room = serializers.CharField(max_length=20, required=False, default="", allow_blank=True,
+                                 help_text="The room's or table's code in the POS.")  # fmt: skip
+    bill_number = serializers.CharField(max_length=40, help_text="Unique per outlet: a retry returns the first.")
+    opened_at = serializers.DateTimeField()
+    closed_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    party_size = serializers.IntegerField(min_value=1, max_value=500)
+    items = BillItemIn(many=True, required=False, default=list, max_length=200)
+    drinks = serializers.CharField(max_length=1000, required=False, default="", allow_blank=True)
+    total = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0)
+    payment_method = serializers.ChoiceField(
+        choices=PaymentMethod.choices, required=False, default="", allow_blank=True
+    )
+    guest = BillGuestIn(required=False, default=dict, help_text="Whose bill: the card number, or the mobile.")
+
+
+class BillOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    bill_number = serializers.CharField()
+    status = serializers.ChoiceField(choices=PosBill.Status.choices)
+    visit = serializers.IntegerField(allow_null=True)
+    guest = serializers.CharField(allow_null=True, help_text="The card number of the guest whose visit it is.")
+
+
+class VisitFromBill(APIView):
+    scopes = {"POST": "visits:write"}
+
+    @extend_schema(operation_id="visits_from_bill", request=BillIn, responses={201: BillOut, 200: BillOut})
+    def post(self, request):
+        data = BillIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        outlet = Outlet.objects.filter(code=fields.pop("outlet"), is_active=True).first()
+        if outlet is None:
+            raise ValidationError({"outlet": [_("No outlet in use has this code.")]})
+        if not outlet_allowed(request, outlet.pk):
+            raise PermissionDenied(_("This key may not send the bills of %(outlet)s.") % {"outlet": outlet})
+        room_code = fields.pop("room")
+        room = room_for_code(outlet, room_code)
+        if room_code and room is None:
+            raise ValidationError({"room": [_("%(outlet)s has no room or table with this code.") % {"outlet": outlet}]})
+        guest = fields.pop("guest")
+        items = [
+            {"dish": i["dish"], "quantity": i["quantity"], "amount": str(i["amount"])} for i in fields.pop("items")
+        ]
+        fields |= {"room": room, "items": items, "guest_card_no": guest.get("card_no", ""),
+                   "guest_mobile": guest.get("mobile", "")}  # fmt: skip
+        bill, new = bill_receive(client=client_of(request), outlet=outlet, fields=fields)
+        body = {"id": bill.pk, "bill_number": bill.bill_number, "status": bill.status, "visit": bill.visit_id,
+                "guest": bill.visit.guest.card_no if bill.visit_id else None}  # fmt: skip
+        return Response(BillOut(body).data, status=status.HTTP_201_CREATED if new else status.HTTP_200_OK)

@@ -1,0 +1,128 @@
+"""Bills from the POS: each becomes the visit of the guest it names (by card number or mobile), once;
+a bill nobody can be matched to waits for the front desk, never a silent new guest.
+
+bill_receive is what the API calls; bill_link and bill_dismiss are the desk's. An app above that wants to
+know when a bill became a visit (bookings: a bill for a seated party completes its booking) registers a
+function with on_bill_visit from its AppConfig.ready().
+"""
+
+import datetime
+from collections.abc import Callable
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from guests.models import Guest
+from guests.validators import normalise_mobile
+from staff.models import ApiClient, Outlet, Room
+
+from .models import PosBill, Visit
+from .services import default_meal_period, visit_record
+
+BILL_FIELDS = (
+    "bill_number", "room", "opened_at", "closed_at", "party_size", "items", "drinks", "total", "payment_method",
+    "guest_card_no", "guest_mobile",
+)  # fmt: skip
+DESK = "visits.resolve_posbill"
+_hooks: dict[str, Callable[..., object]] = {}
+
+
+def on_bill_visit(hook: Callable[..., object]) -> None:
+    """hook(bill=…, visit=…, actor=…) runs in the transaction that made the bill's visit."""
+    _hooks[f"{hook.__module__}.{hook.__qualname__}"] = hook
+
+
+def guest_for_bill(*, card_no: str, mobile: str) -> Guest | None:
+    """The guest a bill names: by card number, else by mobile; only a guest of the archive who can be served."""
+    guests = Guest.objects.filter(anonymised_at__isnull=True)
+    if card_no.strip():
+        return guests.filter(card_no__iexact=card_no.strip()).first()
+    number = normalise_mobile(mobile)
+    return guests.filter(mobile=number).first() if number else None
+
+
+def _visit(bill: PosBill, guest: Guest, actor) -> Visit:
+    local = timezone.localtime(bill.opened_at)
+    fields = {"outlet": bill.outlet, "room": bill.room, "visited_at": bill.opened_at, "party_size": bill.party_size,
+              "meal_period": default_meal_period(local), "dishes": bill.dishes[:2000], "drinks": bill.drinks,
+              "spend": bill.total, "payment_method": bill.payment_method, "served_by": None}  # fmt: skip
+    visit = visit_record(actor=actor, guest=guest, fields=fields)
+    bill.visit, bill.status = visit, PosBill.Status.MATCHED
+    for hook in _hooks.values():
+        hook(bill=bill, visit=visit, actor=actor)
+    return visit
+
+
+def _check(bill: PosBill) -> None:
+    errors = {}
+    if bill.closed_at and bill.closed_at < bill.opened_at:
+        errors["closed_at"] = _("A bill cannot close before it opens.")
+    if bill.opened_at and bill.opened_at > timezone.now() + datetime.timedelta(minutes=5):
+        errors["opened_at"] = _("A bill cannot open in the future.")
+    if bill.room_id and bill.room.outlet_id != bill.outlet_id:
+        errors["room"] = _("This room or table belongs to another outlet.")
+    try:
+        bill.full_clean(exclude=["visit", "client", "status", *errors])
+    except ValidationError as exc:
+        errors = exc.update_error_dict(errors)
+    if errors:
+        raise ValidationError(errors)
+
+
+def bill_receive(*, client: ApiClient, outlet: Outlet, fields: dict) -> tuple[PosBill, bool]:
+    """Keep the bill and record its visit; the same bill number at the same outlet again (a retry, or two
+    at the same moment) is the bill already kept. Returns the bill and whether it is new."""
+    unknown = set(fields) - set(BILL_FIELDS)
+    if unknown:
+        raise ValidationError(_("%(field)s cannot be changed here.") % {"field": ", ".join(sorted(unknown))})
+    known = PosBill.objects.filter(outlet=outlet, bill_number=fields.get("bill_number", "")).first()
+    if known is not None:
+        return known, False
+    bill = PosBill(client=client, outlet=outlet, status=PosBill.Status.UNMATCHED, **fields)
+    _check(bill)
+    try:
+        with transaction.atomic():
+            bill.save()  # the unique bill number waits here for a concurrent first one to commit
+            guest = guest_for_bill(card_no=bill.guest_card_no, mobile=bill.guest_mobile)
+            if guest is not None:
+                _visit(bill, guest, client.user)
+                bill.save(update_fields=["visit", "status"])
+    except IntegrityError:
+        return PosBill.objects.get(outlet=outlet, bill_number=bill.bill_number), False
+    return bill, True
+
+
+def _resolvable(actor, bill: PosBill) -> PosBill:
+    if not actor.has_perm(DESK):
+        raise PermissionDenied(_("Only the front desk and managers deal with the POS's unmatched bills."))
+    bill = PosBill.objects.select_for_update(of=("self",)).select_related("outlet", "room").get(pk=bill.pk)
+    if bill.status != PosBill.Status.UNMATCHED:
+        raise ValidationError(
+            _("This bill has been dealt with already (%(status)s).") % {"status": bill.get_status_display()}
+        )
+    return bill
+
+
+@transaction.atomic
+def bill_link(*, actor, bill: PosBill, guest: Guest) -> PosBill:
+    """The desk found whose bill it was: it becomes that guest's visit."""
+    bill = _resolvable(actor, bill)
+    _visit(bill, guest, actor)
+    bill.resolved_by, bill.resolved_at = actor, timezone.now()
+    bill.save(update_fields=["visit", "status", "resolved_by", "resolved_at"])
+    return bill
+
+
+@transaction.atomic
+def bill_dismiss(*, actor, bill: PosBill) -> PosBill:
+    """A bill of a walk-in nobody knows, kept as it came but no one's visit."""
+    bill = _resolvable(actor, bill)
+    bill.status, bill.resolved_by, bill.resolved_at = PosBill.Status.DISMISSED, actor, timezone.now()
+    bill.save(update_fields=["status", "resolved_by", "resolved_at"])
+    return bill
+
+
+def room_for_code(outlet: Outlet, code: str) -> Room | None:
+    return Room.objects.filter(outlet=outlet, code=code).first() if code else None
