@@ -20,7 +20,7 @@ class LinkForm(forms.Form):
 
     def clean_card_no(self) -> Guest:
         card_no = self.cleaned_data["card_no"].strip()
-        guest = Guest.objects.filter(card_no__iexact=card_no, anonymised_at__isnull=True).first()
+        guest = Guest.objects.filter(card_no=card_no.upper(), anonymised_at__isnull=True).order_by().first()
         if guest is None:
             raise ValidationError(_("No guest in the archive has the card number %(card)s.") % {"card": card_no})
         return guest

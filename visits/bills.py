@@ -38,7 +38,7 @@ def guest_for_bill(*, card_no: str, mobile: str) -> Guest | None:
     """The guest a bill names: by card number, else by mobile; only a guest of the archive who can be served."""
     guests = Guest.objects.filter(anonymised_at__isnull=True)
     if card_no.strip():
-        return guests.filter(card_no__iexact=card_no.strip()).first()
+        return guests.filter(card_no=card_no.strip().upper()).order_by().first()
     number = normalise_mobile(mobile)
     return guests.filter(mobile=number).first() if number else None
 
