@@ -13,6 +13,7 @@ import time
 
 import pytest
 from django.utils import timezone, translation
+from django.utils.text import capfirst
 from django.utils.translation import gettext
 from playwright.sync_api import expect
 
@@ -172,3 +173,43 @@ def test_the_manager_prints_tomorrow_s_service_sheet_to_a4_with_the_taboos_and_w
     assert t(page, "Show") not in text  # the chooser is not printed
     subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", str(pdf), str(screenshots / "service-sheet")],
                    check=True)  # fmt: skip
+
+
+def test_at_the_door_the_greeter_seats_the_party_and_the_waiter_on_a_phone_completes_it_into_a_visit(
+    new_page, live_server, front_desk, waiter, zhang, screenshots
+):
+    from bookings.tests.factories import under_way
+    from visits.models import Visit
+
+    booking = under_way(front_desk, zhang, [room("牡丹厅")], party_size=6, meal_period="dinner", menu="佛跳墙")
+    floor = f"{live_server.url}/service/now/?date={timezone.localdate().isoformat()}&meal=dinner"
+
+    greeter = new_page(viewport=TABLET)
+    log_in(greeter, live_server, "frontdesk")
+    greeter.goto(floor)
+    card = greeter.get_by_test_id("floor-expected").get_by_test_id("floor-card")
+    expect(card.get_by_test_id("floor-host")).to_contain_text("张总")
+    card.get_by_role("button", name=t(greeter, "Arrived")).click()
+    expect(greeter.get_by_test_id("floor-seated").get_by_test_id("floor-card")).to_contain_text("张总")
+
+    phone = new_page(viewport={"width": 375, "height": 812})
+    log_in(phone, live_server, "waiter")
+    phone.goto(floor)
+    seated = phone.get_by_test_id("floor-seated").get_by_test_id("floor-card")
+    expect(seated.get_by_test_id("floor-rooms")).to_contain_text("牡丹厅")
+    expect(seated.get_by_test_id("floor-taboos")).to_contain_text("不吃香菜")
+    assert_no_horizontal_overflow(phone)
+    phone.screenshot(path=screenshots / "floor-375.png", full_page=True)
+    seated.get_by_role("link", name=t(phone, "Complete into visit")).click()
+    form = phone.get_by_test_id("visit-form")
+    expect(form.get_by_label(capfirst(t(phone, "party size")))).to_have_value("6")
+    expect(form.get_by_label(capfirst(t(phone, "dishes")))).to_have_value("佛跳墙")
+    form.get_by_label(capfirst(t(phone, "spend (yuan)"))).fill("2680")
+    assert_no_horizontal_overflow(phone)
+    phone.screenshot(path=screenshots / "complete-into-visit-375.png", full_page=True)
+    phone.get_by_role("button", name=t(phone, "Save visit and complete")).click()
+    expect(phone.get_by_test_id("visit-form")).to_have_count(0)
+    booking.refresh_from_db()
+    visit = Visit.objects.get(guest=zhang, party_size=6)
+    assert booking.status == "completed" and booking.visit == visit and visit.room.name == "牡丹厅"
+    assert visit.dishes == "佛跳墙" and str(visit.spend) == "2680.00"
