@@ -124,3 +124,21 @@ def page(new_page):
 def screenshots():
     SCREENSHOTS.mkdir(exist_ok=True)
     return SCREENSHOTS
+
+
+@pytest.fixture
+def zhang(manager):
+    """张总, an A guest who does not eat coriander and always has 牡丹厅; his secretary 小刘 books for him."""
+    from bookings.tests.factories import room
+    from guests.models import Guest, RelatedPerson
+    from guests.tests.factories import GuestFactory
+    from visits.tests.factories import record_visit
+
+    guest = GuestFactory(name="张伟", honorific="张总", tier="A", mobile="13911112345", company="华信科技")
+    Guest.objects.filter(pk=guest.pk).update(taboos="不吃香菜", favourite_dishes="清蒸石斑鱼")
+    RelatedPerson.objects.create(guest=guest, name="小刘", relation="secretary", phone="13800006789")
+    for days in (30, 12):
+        record_visit(guest, manager, days_ago=days, room=room("牡丹厅"), dishes="北京烤鸭")
+    room("芙蓉厅")
+    room("兰亭")
+    return guest

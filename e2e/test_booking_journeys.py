@@ -20,10 +20,9 @@ from playwright.sync_api import expect
 from bookings.models import Booking
 from bookings.tests.factories import book, room
 from conftest import make_user
-from guests.models import Guest, RelatedPerson
+from guests.models import Guest
 from guests.tests.factories import GuestFactory
 from staff import roles
-from visits.tests.factories import record_visit
 
 from .conftest import _no_browser
 from .test_guest_journeys import assert_no_horizontal_overflow, log_in
@@ -41,19 +40,6 @@ def t(page, text: str) -> str:
 
 def tomorrow() -> datetime.date:
     return timezone.localdate() + datetime.timedelta(days=1)
-
-
-@pytest.fixture
-def zhang(manager):
-    """张总, an A guest who does not eat coriander and always has 牡丹厅; his secretary 小刘 books for him."""
-    guest = GuestFactory(name="张伟", honorific="张总", tier="A", mobile="13911112345", company="华信科技")
-    Guest.objects.filter(pk=guest.pk).update(taboos="不吃香菜", favourite_dishes="清蒸石斑鱼")
-    RelatedPerson.objects.create(guest=guest, name="小刘", relation="secretary", phone="13800006789")
-    for days in (30, 12):
-        record_visit(guest, manager, days_ago=days, room=room("牡丹厅"), dishes="北京烤鸭")
-    room("芙蓉厅")
-    room("兰亭")
-    return guest
 
 
 def open_phone_booking(page, live_server, username):

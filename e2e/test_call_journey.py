@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from bookings.models import Booking
 from staff.clients import api_client_create
 
-from .test_booking_journeys import TABLET, ask_for_tomorrow_s_dinner, t, zhang  # noqa: F401  (zhang is a fixture)
+from .test_booking_journeys import TABLET, ask_for_tomorrow_s_dinner, t
 from .test_guest_journeys import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -32,7 +32,7 @@ def test_a_call_posted_by_the_phone_system_pops_up_the_guest_s_card_and_the_desk
     live_server,
     front_desk,
     zhang,
-    screenshots,  # noqa: F811
+    screenshots,
 ):
     _client, key = api_client_create(actor=None, name="总机", kind="phone", scopes=["calls:write"])
     page = new_page(viewport=TABLET)
