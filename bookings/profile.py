@@ -45,13 +45,13 @@ class BookingsPanel:
 def bookings_panel(*, guest, actor) -> BookingsPanel:
     """Two queries whatever the guest's history (the guests' profile test holds the page to a ceiling):
     one reads the upcoming bookings, the latest past ones and the guest's counts as window functions
-    over all their bookings, the other their rooms. `openable`: the viewer may open the booking."""
+    over all their bookings, the other their rooms (and, for a waiter given outlets, one to read them).
+    `openable`: the viewer may open the booking (bookings.board.outlets_for)."""
     if actor.has_perm("bookings.view_booking"):
         openable = ExpressionWrapper(Q(outlet__in=outlets_for(actor).values("pk")), output_field=BooleanField())
     else:
         openable = Value(False, output_field=BooleanField())
     to_come = Q(date__gte=timezone.localdate(), status__in=Booking.ACTIVE)
-    everything = Window(Count("id"))
     rows = list(
         Booking.objects.filter(guest=guest)
         .select_related("outlet")
@@ -61,7 +61,7 @@ def bookings_panel(*, guest, actor) -> BookingsPanel:
             # Upcoming soonest first, past latest first: the first key is empty for the past ones.
             rank=Window(RowNumber(), partition_by=[ExpressionWrapper(to_come, output_field=BooleanField())],
                         order_by=[Case(When(to_come, then=F("starts_at"))).asc(), F("starts_at").desc(), F("id")]),
-            total=everything,
+            total=Window(Count("id")),
             cancelled_count=Window(Count("id", filter=Q(status=S.CANCELLED))),
             no_show_count=Window(Count("id", filter=Q(status=S.NO_SHOW))),
         )
