@@ -59,4 +59,11 @@ class WaitingEntryAdmin(ReadOnlyMixin, admin.ModelAdmin):
 class BookingSettingsAdmin(SettingsRowAdmin):
     """How long a booking holds its rooms when no end time is agreed."""
 
-    fields = ["breakfast_minutes", "lunch_minutes", "tea_minutes", "dinner_minutes", "late_minutes"]
+    fields = [
+        "breakfast_minutes",
+        "lunch_minutes",
+        "tea_minutes",
+        "dinner_minutes",
+        "late_minutes",
+        "repeated_no_shows",
+    ]

@@ -61,6 +61,7 @@ class RuleSettingsAdmin(SettingsRowAdmin):
                     "win_back_days",
                     "holiday_lead_days",
                     "satisfaction_check_days",
+                    "banquet_party_size",
                 ]
             },
         ),

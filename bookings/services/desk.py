@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from followups.services import Event, followups_refresh
 from guests.models import Guest
 from guests.validators import normalise_mobile
 from staff.models import Room
@@ -164,6 +165,7 @@ def booking_create(
     guest = host_for(actor, guest, new_guest)
     status = S.TENTATIVE if fields.get("hold_until") else S.CONFIRMED
     booking = _book(actor=actor, guest=guest, rooms=rooms, fields=fields, status=status, action=A.CREATE)
+    followups_refresh(guest_ids=[booking.guest_id], event=Event.BOOKING)  # tomorrow's confirmation call
     if waiting_entry is not None:
         entry = WaitingEntry.objects.select_for_update().get(pk=waiting_entry.pk)
         if entry.guest_id != guest.pk:
@@ -232,6 +234,7 @@ def booking_change(*, actor, booking: Booking, fields: dict, rooms=None, note: s
     if not changes:
         return booking
     save(booking, actor, note)
+    followups_refresh(guest_ids=[booking.guest_id], event=Event.BOOKING)  # a confirmation for the new day
     if booking.is_active:
         rooms_hold(booking, new_rooms)
     record(booking, actor, A.CHANGE, before=booking.status, changes=changes, note=note)

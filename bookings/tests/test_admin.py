@@ -34,6 +34,7 @@ def test_an_admin_sets_how_long_a_dinner_holds_its_rooms(client_for, admin_user)
         "tea_minutes": 120,
         "dinner_minutes": 210,
         "late_minutes": 150,
+        "repeated_no_shows": 3,
     }
     assert client.post(page.url, data).status_code == 302
-    assert BookingSettings.current().dinner_minutes == 210
+    assert BookingSettings.current().dinner_minutes == 210 and BookingSettings.current().repeated_no_shows == 3

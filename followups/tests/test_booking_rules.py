@@ -74,7 +74,8 @@ def test_a_cancelled_booking_gets_no_confirmation_and_cancelling_skips_the_open_
     early, late = GuestFactory(tier="A"), GuestFactory(tier="A")
     cancelled_first = book(manager, early)
     booking_cancel(actor=manager, booking=cancelled_first, reason="guest")
-    asked = book(manager, late, rooms=[room("芍药厅")])
+    with django_capture_on_commit_callbacks(execute=True):  # booking it refreshes the guest's follow-ups too
+        asked = book(manager, late, rooms=[room("芍药厅")])
     rules_run(kinds=CONFIRM)
     assert confirmations(early) == [] and len(confirmations(late)) == 1
     with django_capture_on_commit_callbacks(execute=True):
@@ -85,7 +86,8 @@ def test_a_cancelled_booking_gets_no_confirmation_and_cancelling_skips_the_open_
 
 def test_a_no_show_makes_one_call_due_the_next_day_at_once(manager, django_capture_on_commit_callbacks):
     guest = GuestFactory(owner=manager)
-    booking = under_way(manager, guest)
+    with django_capture_on_commit_callbacks(execute=True):  # booking it refreshes the guest's follow-ups too
+        booking = under_way(manager, guest)
     with django_capture_on_commit_callbacks(execute=True):
         booking_no_show(actor=manager, booking=booking)
     assert rules_run(kinds=[K.NO_SHOW_CALL]) == {K.NO_SHOW_CALL: 0}
@@ -127,3 +129,12 @@ def test_a_confirmation_left_open_is_skipped_once_the_party_is_seated(manager):
     booking_arrive(actor=manager, booking=booking)
     rules_run(kinds=CONFIRM)
     assert [f.status for f in confirmations(guest)] == ["skipped"]
+
+
+def test_booking_an_a_guest_for_tomorrow_asks_for_the_confirmation_call_at_once(
+    manager, django_capture_on_commit_callbacks
+):
+    guest = GuestFactory(tier="A")
+    with django_capture_on_commit_callbacks(execute=True):
+        book(manager, guest)
+    assert len(confirmations(guest)) == 1

@@ -174,7 +174,7 @@ def test_the_review_settings_refuse_a_b_threshold_read_as_a_wrong_number(client_
 
 def rule_settings_form(**extra) -> dict:
     data = {"greeting_lead_days": "3", "courtesy_call_days": "10", "win_back_days": "60", "holiday_lead_days": "3",
-            "satisfaction_check_days": "2", "hotel_name": ""}  # fmt: skip
+            "satisfaction_check_days": "2", "banquet_party_size": "20", "hotel_name": ""}  # fmt: skip
     data.update(extra)
     return data
 
