@@ -14,7 +14,7 @@ from unittest import mock
 from django.utils import timezone
 
 from bookings.models import Booking
-from bookings.services import booking_arrive, booking_create, booking_no_show, walk_in_seat
+from bookings.services import booking_arrive, booking_create, booking_no_show, waiting_list_add, walk_in_seat
 from staff import roles
 from staff.models import Outlet, Room
 
@@ -94,4 +94,9 @@ def load_bookings(*, users, outlets, guests) -> int:
         missed = book(yesterday, "dinner", DINNER, private[-1], 8, booked_on=yesterday - datetime.timedelta(days=2))
         with clock(yesterday, datetime.time(19, 30)):
             booking_no_show(actor=desk, booking=missed)
+        # Tonight's waiting list: a private room for eight, then any table for four.
+        with clock(today, datetime.time(10, 30)):
+            for party, kind in ((8, "private"), (4, "any")):
+                waiting_list_add(actor=desk, guest=next(hosts), fields={"outlet": outlet, "date": today,
+                                 "meal_period": "dinner", "party_size": party, "room_kind": kind})  # fmt: skip
     return made
