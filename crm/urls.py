@@ -8,6 +8,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from bookings.api import CallerLookup
 from calls.api import CallCreate
+from guests.api import GuestDetail, GuestList
 from visits.api import VisitFromBill
 
 from . import health
@@ -19,6 +20,8 @@ API_V1 = [
     path("lookup", login_not_required(CallerLookup.as_view()), name="lookup"),
     path("calls", login_not_required(CallCreate.as_view()), name="calls"),
     path("visits", login_not_required(VisitFromBill.as_view()), name="visits"),
+    path("guests", login_not_required(GuestList.as_view()), name="guests"),
+    path("guests/<str:card_no>", login_not_required(GuestDetail.as_view()), name="guest"),
 ]
 
 urlpatterns = [

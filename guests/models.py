@@ -215,6 +215,8 @@ class Guest(models.Model):
             models.Index(fields=["name_initials"], name="guest_initials_idx", opclasses=["varchar_pattern_ops"]),
             models.Index(fields=["mobile"], name="guest_mobile_idx", opclasses=["varchar_pattern_ops"]),
             models.Index(fields=["mobile_tail", "tier", "-last_seen_at"], name="guest_mobile_tail_idx"),
+            # The API's sync: pages in the order guests last changed (guests.api).
+            models.Index(fields=["updated_at", "id"], name="guest_updated_idx"),
             # The birthdays of a week or a month, solar and lunar alike: one (month, day) pair
             # per calendar each day, instead of reading every guest.
             models.Index(fields=["birth_month", "birth_day"], name="guest_birthday_idx"),
