@@ -5,7 +5,7 @@ import datetime
 import html
 from dataclasses import dataclass, field
 
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.functional import cached_property
@@ -154,8 +154,6 @@ def _bookings(outlet: Outlet, dates: list[datetime.date], meal_period: str | Non
         .select_related("guest")
         .only("id", "date", "meal_period", "arrival_time", "party_size", "status", "purpose", "outlet_id",
               "guest__id", "guest__honorific", "guest__name", "guest__surname", "guest__card_no", "guest__tier")
-        .prefetch_related(Prefetch("holds", queryset=BookingRoom.objects.only("id", "booking_id", "room_id"),
-                                   to_attr="board_holds"))
         .order_by("arrival_time", "pk")
     )  # fmt: skip
     if meal_period:
@@ -163,6 +161,14 @@ def _bookings(outlet: Outlet, dates: list[datetime.date], meal_period: str | Non
     bookings = list(bookings)
     for booking in bookings:
         booking.colour = STATUS_COLOURS[booking.status]
+        booking.board_rooms = []
+    # The rooms held, as ids in one query: not prefetch_related("holds"), whose holds point back at their
+    # booking, a reference cycle per booking that only the garbage collector's full passes free.
+    by_pk = {booking.pk: booking for booking in bookings}
+    if by_pk:
+        held = BookingRoom.objects.filter(booking_id__in=list(by_pk)).order_by().values_list("booking_id", "room_id")
+        for booking_id, room_id in held:
+            by_pk[booking_id].board_rooms.append(room_id)
     return bookings
 
 
@@ -175,8 +181,8 @@ def _grid(rooms, keys, bookings, key_of, date_of, period_of, label_of) -> list[R
     cells = {(room.pk, key): Cell(room, key, date=date_of(key), period=period_of(key), label=labels[key], links=links)
              for room in rooms for key in keys}  # fmt: skip
     for booking in bookings:
-        for hold in booking.board_holds:
-            cell = cells.get((hold.room_id, key_of(booking)))
+        for room_id in booking.board_rooms:
+            cell = cells.get((room_id, key_of(booking)))
             if cell is not None:
                 cell.bookings.append(booking)
     return [Row(room, [cells[(room.pk, key)] for key in keys]) for room in rooms]
