@@ -22,7 +22,7 @@ class CallIn(serializers.Serializer):
                                     help_text="The phone system's own id: a call reported again is recorded once.")  # fmt: skip
 
 
-class CallerOut(serializers.Serializer):
+class CallGuestOut(serializers.Serializer):
     card_no = serializers.CharField()
     honorific = serializers.CharField()
     tier = serializers.ChoiceField(choices=Guest.Tier.choices)
@@ -31,7 +31,7 @@ class CallerOut(serializers.Serializer):
 class CallOut(serializers.Serializer):
     id = serializers.IntegerField()
     known = serializers.BooleanField(help_text="Whether the number is one guest's (or their related person's).")
-    guest = CallerOut(allow_null=True)
+    guest = CallGuestOut(allow_null=True)
 
 
 class CallCreate(APIView):

@@ -236,8 +236,8 @@ def test_importing_changed_related_people_takes_the_same_few_queries_for_any_num
         related_person_add(guest=guest, actor=manager, name="旧司机", relation="driver")
     content = cards(*((guest.card_no, guest.name, ["新司机", "新秘书"]) for guest in guests))
     # Two savepoints, lock and read, history and delete of the old, insert and history of the new, the transfer
-    # done; and one UPDATE per model that points at a related person (a booking's booked_by).
-    apply(content, admin_user, "update", count, django_assert_max_num_queries(12))
+    # done; and one UPDATE per model that points at a related person (a booking's booked_by, a phone call's person).
+    apply(content, admin_user, "update", count, django_assert_max_num_queries(13))
     assert {tuple(row[0] for row in stored(guest)) for guest in guests} == {("新司机", "新秘书")}
     assert RelatedPerson.history.filter(history_type="-", name="旧司机", history_user=admin_user).count() == count
     assert RelatedPerson.history.filter(history_type="+", history_user=admin_user).count() == 2 * count
@@ -445,9 +445,9 @@ def test_importing_kept_changed_removed_and_new_people_takes_the_same_few_querie
                                                          ("新助理", "助理", "")]) for guest in guests))  # fmt: skip
     kept = set(RelatedPerson.objects.filter(name__in=["秘书", "司机"]).values_list("pk", flat=True))
     # Two savepoints, lock and read; history and delete of the removed, with one UPDATE per model that points
-    # at a related person (a booking's booked_by); update and history of the changed, insert and history of
-    # the new; the transfer done.
-    apply(content, admin_user, "update", count, django_assert_max_num_queries(14))
+    # at a related person (a booking's booked_by, a phone call's person); update and history of the changed,
+    # insert and history of the new; the transfer done.
+    apply(content, admin_user, "update", count, django_assert_max_num_queries(15))
     assert set(RelatedPerson.objects.filter(name__in=["秘书", "司机"]).values_list("pk", flat=True)) == kept
     assert {tuple(stored(guest)) for guest in guests} == {
         (("秘书", "secretary", ""), ("司机", "driver", "13700000000"), ("新助理", "assistant", ""))}  # fmt: skip

@@ -9,13 +9,20 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import CommandError, call_command
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from staff.clients import api_client_create, api_key_issue
 from staff.models import ApiClient, ClientKey, User
 from visits.tests.factories import outlet
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """The services' refusals follow the active language; these tests read them in English."""
+    with translation.override("en"):
+        yield
 
 
 def test_a_new_client_s_key_is_returned_once_and_stored_only_hashed_with_a_visible_prefix(admin_user):
