@@ -98,6 +98,14 @@ EXPECTED = {
     "service:sheet": ALL_STAFF,
     "service:sheet_xlsx": ALL_STAFF,
     "service:kitchen": ALL_STAFF,
+    # the day of service and the waiting list (a confirmed booking cannot be completed yet: 409)
+    "service:floor": ALL_STAFF,
+    "service:walk_in": ALL_STAFF,
+    "service:floor_arrive": ALL_STAFF_POST_ONLY,
+    "bookings:complete": dict(front_desk=409, waiter=409, manager=409, admin_user=409),
+    "bookings:waiting": NOT_WAITER,
+    "bookings:waiting_move": ALL_STAFF_POST_ONLY,
+    "bookings:waiting_match": NOT_WAITER,
     # the POS's bills nobody could be matched to
     "visits:unmatched_bills": NOT_WAITER,
     "visits:bill_link": dict(front_desk=405, waiter=FORBIDDEN, manager=405, admin_user=405),
@@ -166,8 +174,8 @@ def objects(manager):
             "guests:card_transfer_confirm": transfer, "guests:card_transfer_retry": transfer, "guests": guest,
             "visits": record_visit(guest, manager, notes=SECRETS["visit"]), "guest": guest, "visits:complaint": complaint,
             "review": review, "followups": followup(guest, manager, note=SECRETS["followup"]), "reports": review,
-            "bookings": book(manager, guest, special_requests=SECRETS["company"]), "manager": manager,
-            "calls": call}  # fmt: skip
+            "bookings": (booking := book(manager, guest, special_requests=SECRETS["company"])), "manager": manager,
+            "calls": call, "service": booking}  # fmt: skip
 
 
 def url_for(name, pattern, objects):
