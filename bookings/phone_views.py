@@ -1,24 +1,22 @@
 """The phone-booking page: the desk types the caller's number, reads the caller's card, picks a free room
 and books, with the keyboard alone. Two fragments feed it (htmx): the card and the free rooms."""
 
-from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.core.exceptions import ValidationError
 from django.http import QueryDict
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_time
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from visits.models import MealPeriod
 
 from .board import default_outlet, outlets_for
-from .forms import USUAL_ARRIVAL, PhoneBookingForm, add_service_errors
+from .forms import USUAL_ARRIVAL, PhoneBookingForm
 from .phone import caller_card, caller_lookup, match_for, usual_rooms
 from .selectors import rooms_free
-from .services import booking_create, booking_period
+from .services import booking_period
 from .sheet import next_meal_period
+from .views import book_from
 
 PERMISSION = "bookings.add_booking"
 
@@ -47,15 +45,8 @@ def phone(request):
     outlets = outlets_for(request.user)
     initial = _initial(request, list(outlets)) | {"number": request.GET.get("number", "")[:30]}
     form = PhoneBookingForm(request.POST or None, outlets=outlets, user=request.user, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            booking = booking_create(actor=request.user, rooms=form.cleaned_data["rooms"],
-                                     fields=form.service_fields(), **form.host())  # fmt: skip
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("Booked for %(guest)s.") % {"guest": booking.guest.greeting})
-            return redirect("bookings:detail", pk=booking.pk)
+    if booked := book_from(request, form):
+        return booked
     # The call pop-up's "book for this caller" opens the page with the number typed in.
     data = request.POST if request.method == "POST" else request.GET
     context = {"form": form, **caller_context(data.get("number", ""), data.get("caller", ""))}

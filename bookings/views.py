@@ -96,16 +96,24 @@ def _initial(request, outlets) -> dict:
 def create(request):
     outlets = outlets_for(request.user)
     form = BookingForm(request.POST or None, outlets=outlets, user=request.user, initial=_initial(request, outlets))
-    if request.method == "POST" and form.is_valid():
-        try:
-            booking = booking_create(actor=request.user, rooms=form.cleaned_data["rooms"],
-                                     fields=form.service_fields(), **form.host())  # fmt: skip
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("Booked for %(guest)s.") % {"guest": booking.guest.greeting})
-            return redirect("bookings:detail", pk=booking.pk)
+    if booked := book_from(request, form):
+        return booked
     return render(request, "bookings/form.html", {"form": form}, status=400 if form.errors else 200)
+
+
+def book_from(request, form):
+    """A posted booking form (the desk's or the phone's) through booking_create: the booking's page, or
+    None with the refusal on the form."""
+    if request.method != "POST" or not form.is_valid():
+        return None
+    try:
+        booking = booking_create(actor=request.user, rooms=form.cleaned_data["rooms"],
+                                 fields=form.service_fields(), **form.host())  # fmt: skip
+    except ValidationError as error:
+        add_service_errors(form, error)
+        return None
+    messages.success(request, _("Booked for %(guest)s.") % {"guest": booking.guest.greeting})
+    return redirect("bookings:detail", pk=booking.pk)
 
 
 def _shown(value) -> str:
