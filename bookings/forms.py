@@ -12,7 +12,7 @@ from guests.validators import normalise_mobile
 from staff.models import Room
 from visits.models import MealPeriod
 
-from .models import Booking
+from .models import Booking, WaitingEntry
 from .phone import caller_digits, match_for
 from .services.steps import CANCEL_REASONS
 
@@ -28,6 +28,7 @@ DETAILS = (
 )  # fmt: skip
 DEPOSIT = ("deposit_amount", "deposit_method", "deposit_state")
 DEPOSIT_PERMISSION = "bookings.view_deposit"
+NO_SUCH_ENTRY = _("This party is no longer on the waiting list; book them without it.")
 # The arrival time a meal period starts the form with.
 USUAL_ARRIVAL = {"breakfast": "07:30", "lunch": "11:30", "tea": "14:30", "dinner": "18:00", "late": "21:30"}
 
@@ -112,9 +113,13 @@ class BookingForm(forms.Form):
         help_text=_("Leave empty for a confirmed booking; a tentative one is released at this time."),
     )  # fmt: skip
 
+    # The waiting list's entry when the form was opened from it (bookings.waiting_views.book_url).
+    waiting = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
     def __init__(self, *args, outlets, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["outlet"].queryset = outlets
+        self.outlets = outlets
         rooms = Room.objects.filter(outlet__in=outlets, is_active=True).select_related("outlet")
         self.fields["rooms"] = rooms_field(rooms.order_by("outlet__name", "-is_private", "name"), show_outlet=True)
         add_details(self, user, deposit_states=(Booking.DepositState.NONE, Booking.DepositState.HELD))
@@ -141,6 +146,13 @@ class BookingForm(forms.Form):
         new_guest = [data.get(name) for name in ("surname", "honorific", "mobile")]
         if data.get("find") and any(new_guest):
             raise ValidationError(_("Either find a guest of the archive or enter a new guest, not both."))
+        if "waiting" in self.errors:
+            del self.errors["waiting"]
+            self.add_error(None, NO_SUCH_ENTRY)
+        elif data.get("waiting") is not None:
+            data["waiting"] = WaitingEntry.objects.filter(pk=data["waiting"], outlet__in=self.outlets).first()
+            if data["waiting"] is None:
+                self.add_error(None, NO_SUCH_ENTRY)
         return data
 
     def host(self) -> dict:

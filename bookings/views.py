@@ -85,6 +85,8 @@ def _initial(request, outlets) -> dict:
         initial["arrival_time"] = USUAL_ARRIVAL[initial["meal_period"]]
     if request.GET.get("room", "").isdigit():
         initial["rooms"] = [int(request.GET["room"])]
+    if request.GET.get("waiting", "").isdigit():
+        initial["waiting"] = int(request.GET["waiting"])
     if request.GET.get("guest", "").isdigit():
         guest = Guest.objects.filter(pk=request.GET["guest"], anonymised_at__isnull=True).only("card_no").first()
         initial["find"] = guest.card_no if guest else ""
@@ -107,8 +109,8 @@ def book_from(request, form):
     if request.method != "POST" or not form.is_valid():
         return None
     try:
-        booking = booking_create(actor=request.user, rooms=form.cleaned_data["rooms"],
-                                 fields=form.service_fields(), **form.host())  # fmt: skip
+        booking = booking_create(actor=request.user, rooms=form.cleaned_data["rooms"], fields=form.service_fields(),
+                                 waiting_entry=form.cleaned_data.get("waiting"), **form.host())  # fmt: skip
     except ValidationError as error:
         add_service_errors(form, error)
         return None

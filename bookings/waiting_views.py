@@ -38,7 +38,7 @@ def _list_url(outlet_pk, date, meal_period) -> str:
 def book_url(entry: WaitingEntry, room=None) -> str:
     """The booking form filled in for the waiting party (bookings.views._initial reads these)."""
     query = {"guest": entry.guest_id, "date": entry.date.isoformat(), "meal_period": entry.meal_period,
-             "outlet": entry.outlet_id} | ({"room": room.pk} if room is not None else {})  # fmt: skip
+             "outlet": entry.outlet_id, "waiting": entry.pk} | ({"room": room.pk} if room is not None else {})  # fmt: skip
     return f"{reverse('bookings:create')}?{urlencode(query)}"
 
 

@@ -170,6 +170,8 @@ def booking_create(
         entry = WaitingEntry.objects.select_for_update().get(pk=waiting_entry.pk)
         if entry.guest_id != guest.pk:
             raise ValidationError(_("This waiting list entry is another guest's."))
+        if entry.outlet_id != booking.outlet_id:
+            raise ValidationError(_("This party is on the waiting list of another outlet."))
         waiting_move(entry, WaitingEntry.Status.BOOKED)
         entry.booking = booking
         entry.save(update_fields=["status", "booking"])

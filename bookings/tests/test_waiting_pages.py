@@ -159,6 +159,79 @@ def test_booking_a_waiting_party_opens_the_booking_form_filled_in_for_them(clien
     assert re.search(r'<option value="dinner"[^>]*selected', form)
 
 
+def booking_form_data(html: str) -> dict:
+    """What the booking form sends as the page filled it in: its inputs and the selected options."""
+    data = {}
+    for tag in re.findall(r"<input[^>]*>", html):
+        name, value = re.search(r'name="([^"]+)"', tag), re.search(r'value="([^"]*)"', tag)
+        if name and value and 'type="checkbox"' not in tag:
+            data[name.group(1)] = value.group(1)
+    for name, body in re.findall(r'<select name="([^"]+)"[^>]*>(.*?)</select>', html, re.S):
+        if chosen := re.search(r'<option value="([^"]*)"[^>]*selected', body):
+            data[name] = chosen.group(1)
+    return data
+
+
+def test_the_booking_made_from_the_waiting_list_marks_the_party_booked(client_for, front_desk):
+    peony = room("牡丹厅", seats=10)
+    entry = wait(front_desk, GuestFactory(honorific="张总"))
+    client = client_for(front_desk)
+    form = client.get(reverse("bookings:create") + f"?waiting={entry.pk}&guest={entry.guest_id}"
+                      f"&date={entry.date.isoformat()}&meal_period=dinner&outlet={entry.outlet_id}", **EN)  # fmt: skip
+    data = booking_form_data(form.content.decode()) | {"rooms": [peony.pk], "party_size": 6}
+    assert data["waiting"] == str(entry.pk)
+
+    response = client.post(reverse("bookings:create"), data, **EN)
+
+    assert response.status_code == 302, response.content.decode()[:2000]
+    entry.refresh_from_db()
+    assert entry.status == W.BOOKED
+    assert entry.booking is not None and entry.booking.rooms.get() == peony
+
+
+def test_the_waiting_lists_book_link_carries_the_party(client_for, front_desk):
+    entry = wait(front_desk)
+    html = client_for(front_desk).get(list_url(), **EN).content.decode()
+    link = re.search(r'href="([^"]+)" data-testid="waiting-book"', html).group(1).replace("&amp;", "&")
+    assert f"waiting={entry.pk}" in link
+
+
+@pytest.mark.parametrize("whose", ["another guest", "dropped", "another outlet", "unknown"])
+def test_a_booking_for_a_waiting_entry_it_cannot_settle_is_refused_and_nothing_is_booked(client_for, front_desk,
+                                                                                          whose):  # fmt: skip
+    peony = room("牡丹厅", seats=10)
+    guest = GuestFactory(honorific="张总")
+    entry = wait(front_desk, guest if whose != "another guest" else GuestFactory())
+    if whose == "dropped":
+        from bookings.services import waiting_entry_move
+
+        waiting_entry_move(actor=front_desk, entry=entry, status="dropped")
+    if whose == "another outlet":
+        from visits.tests.factories import outlet as make_outlet
+
+        WaitingEntry.objects.filter(pk=entry.pk).update(outlet=make_outlet("海港城店"))  # waits elsewhere
+    waiting = entry.pk if whose != "unknown" else entry.pk + 1000
+    data = {
+        "find": guest.card_no,
+        "outlet": outlet().pk,
+        "date": tomorrow().isoformat(),
+        "meal_period": "dinner",
+        "arrival_time": "18:00",
+        "party_size": 6,
+        "rooms": [peony.pk],
+        "purpose": "other",
+        "waiting": waiting,
+    }
+
+    response = client_for(front_desk).post(reverse("bookings:create"), data, **EN)
+
+    assert response.status_code == 400
+    assert "waiting list" in response.content.decode()
+    assert not peony.bookings.exists()
+    status = WaitingEntry.objects.get(pk=entry.pk).status
+    assert status == (W.DROPPED if whose == "dropped" else W.WAITING)
+
+
 def test_the_waiters_do_not_keep_the_waiting_list(client_for, waiter, front_desk):
     entry = wait(front_desk)
     client = client_for(waiter)

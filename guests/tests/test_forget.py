@@ -98,7 +98,13 @@ def test_anonymising_calls_every_registered_forgetter_while_the_guest_still_has_
 
 
 def test_each_app_registers_one_forgetter():
-    assert [f.name.split(".")[0] for f in forgetting.forgetters()] == ["guests", "visits", "bookings", "calls", "followups"]
+    assert [f.name.split(".")[0] for f in forgetting.forgetters()] == [
+        "guests",
+        "visits",
+        "bookings",
+        "calls",
+        "followups",
+    ]
 
 
 # ---- what each app forgets ------------------------------------------------------------
