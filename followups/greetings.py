@@ -1,4 +1,5 @@
-"""Automatic birthday greetings: chosen in one statement, sent at most once each.
+"""Automatic birthday greetings (and a booking's SMS confirmation, followups.confirmations): chosen in
+one statement, sent at most once each.
 
 1. `greetings_prepare` writes one Greeting row per consenting guest whose birthday
    (solar or lunar) is today. The unique (guest, occasion) constraint means a second
@@ -32,6 +33,15 @@ from guests import dates
 from guests.models import Guest
 from guests.pinyin import HAN
 
+from .confirmations import (
+    NO_LONGER_NEEDED,
+    NOT_NEEDED,
+    NOT_SENT,
+    SENT,
+    confirmation_settled,
+    confirmation_words,
+    is_confirmation,
+)
 from .models import Channel, Greeting, GreetingAttempt, MessageTemplate, RuleSettings
 from .senders import Sender, SendError, email_sender, log_safe, sms_sender
 from .sql import insert_select
@@ -111,20 +121,26 @@ def _claim_next() -> _Claim | str | None:
     if greeting is None:
         return None
     guest = greeting.guest
-    channel, recipient = _channel_for(guest)
-    reason = None
+    confirmation = is_confirmation(greeting)
+    # A booking's confirmation is an SMS only: an e-mail the evening before is not read in time.
+    channel, recipient = (Channel.SMS, guest.mobile) if confirmation else _channel_for(guest)
+    reason, words = None, None
     if not guest.greeting_consent:
         reason = _("The guest withdrew consent to greetings.")
     elif guest.is_anonymised:
         reason = _("The guest has been anonymised.")
     elif not recipient:
-        reason = _("The guest has no mobile or e-mail address.")
+        reason = _("The guest has no mobile.") if confirmation else _("The guest has no mobile or e-mail address.")
+    elif confirmation and (words := confirmation_words(greeting, language_for(guest))) is None:
+        reason = str(NO_LONGER_NEEDED)
     if reason:
         _log(greeting, now, channel, recipient, GreetingAttempt.Outcome.SKIPPED, reason)
         greeting.status = Greeting.Status.CANCELLED
         greeting.save(update_fields=["status"])
+        if confirmation:
+            confirmation_settled(greeting, NOT_NEEDED if words is None and recipient else NOT_SENT, reason)
         return "cancelled"
-    subject, body = render_greeting(guest)
+    subject, body = words or render_greeting(guest)
     sender = sms_sender() if channel == Channel.SMS else email_sender()
     greeting.status, greeting.sending_since = Greeting.Status.SENDING, now
     greeting.attempts += 1
@@ -161,6 +177,8 @@ def _record_sent(greeting: Greeting, channel: str, recipient: str, body: str) ->
         status=Greeting.Status.SENT, sent_at=now, sending_since=None
     )
     _log(greeting, now, channel, recipient, GreetingAttempt.Outcome.SENT, body)
+    if is_confirmation(greeting):
+        confirmation_settled(greeting, SENT)
     return "sent"
 
 
@@ -172,6 +190,8 @@ def _record_failure(greeting: Greeting, channel: str, recipient: str, detail: st
     _log(greeting, now, channel, recipient, GreetingAttempt.Outcome.FAILED, detail)
     if greeting.attempts >= MAX_ATTEMPTS:
         changes, outcome = {"status": Greeting.Status.FAILED}, "failed"
+        if is_confirmation(greeting):
+            confirmation_settled(greeting, NOT_SENT)
     else:
         changes = {"status": Greeting.Status.PENDING, "next_attempt_at": now + BACKOFF * 2 ** (greeting.attempts - 1)}
         outcome = "retry"
@@ -210,6 +230,8 @@ def greeting_confirm_sent(*, greeting: Greeting, actor) -> Greeting:
     greeting.status, greeting.sent_at, greeting.sending_since = Greeting.Status.SENT, now, None
     greeting.save(update_fields=["status", "sent_at", "sending_since"])
     GreetingAttempt.objects.create(greeting=greeting, at=now, outcome=GreetingAttempt.Outcome.CONFIRMED, actor=actor)
+    if is_confirmation(greeting):
+        confirmation_settled(greeting, SENT)
     return greeting
 
 

@@ -172,14 +172,21 @@ class MessageTemplate(models.Model):
 
     class Occasion(models.TextChoices):
         BIRTHDAY = "birthday", _("Birthday")
+        BOOKING_CONFIRMATION = "booking_confirmation", _("Booking confirmation the day before")
 
     PLACEHOLDERS = {"honorific", "name", "hotel"}
+    # What a booking's confirmation also fills in (followups.confirmations).
+    BOOKING_PLACEHOLDERS = PLACEHOLDERS | {"date", "time", "outlet", "party"}
 
     occasion = models.CharField(_("occasion"), max_length=20, choices=Occasion.choices)
     language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES)
     subject = models.CharField(_("e-mail subject"), max_length=120)
     body = models.TextField(
-        _("message"), help_text=_("You may use {honorific}, {name} and {hotel}; they are filled in for each guest.")
+        _("message"),
+        help_text=_(
+            "You may use {honorific}, {name} and {hotel}; they are filled in for each guest. A booking "
+            "confirmation may also use {date}, {time}, {outlet} and {party}."
+        ),
     )
 
     class Meta:
@@ -196,7 +203,10 @@ class MessageTemplate(models.Model):
                 names = {name for _text, name, _spec, _conv in string.Formatter().parse(getattr(self, field)) if name}
             except ValueError:
                 raise ValidationError({field: _("Braces must come in pairs, around a placeholder.")}) from None
-            unknown = names - self.PLACEHOLDERS
+            allowed = (
+                self.BOOKING_PLACEHOLDERS if self.occasion == self.Occasion.BOOKING_CONFIRMATION else self.PLACEHOLDERS
+            )
+            unknown = names - allowed
             if unknown:
                 raise ValidationError(
                     {field: _("Unknown placeholder: %(names)s.") % {"names": ", ".join(sorted(unknown))}}

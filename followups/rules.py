@@ -14,13 +14,13 @@ import datetime
 from django.db.models import Case, CharField, DateField, DateTimeField, F, IntegerField, Max, Min, Q, Value, When
 from django.db.models.functions import Cast, Coalesce, Concat, TruncDate
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from bookings.models import Booking
 from guests import dates
 from guests.models import Guest
 from visits.models import Complaint, Visit
 
+from .confirmations import EXPECTED, NO_LONGER_NEEDED, confirmation_occasion, confirmations_prepare
 from .models import Channel, FollowUp, Holiday, RuleSettings
 from .sql import insert_select
 
@@ -231,16 +231,10 @@ def rule_holidays(*, today: datetime.date, settings: RuleSettings, guest_ids=Non
 # A banquet is confirmed the day before whatever the host's tier: a wedding, or a party of at least
 # RuleSettings.banquet_party_size (default 20, two round tables) for any purpose.
 BANQUET_PURPOSES = (Booking.Purpose.WEDDING,)
-# The bookings still expected: a confirmation is asked for these only.
-EXPECTED = (Booking.Status.TENTATIVE, Booking.Status.CONFIRMED)
 
 
 def _booking_occasion(suffix: str = ""):
     return Concat(Value("booking:"), Cast("id", CharField()), Value(suffix))
-
-
-def _confirmation_occasion():
-    return Concat(Value("booking:"), Cast("id", CharField()), Value(":"), Cast("date", CharField()))
 
 
 def _bookings_of(guest_ids):
@@ -264,6 +258,7 @@ def rule_booking_confirmations(*, today: datetime.date, settings: RuleSettings, 
         status__in=EXPECTED,
     )
     by_sms = Q(guest__greeting_consent=True) & ~Q(guest__mobile="")
+    confirmations_prepare(wanted.filter(by_sms))  # the SMS itself, sent by the greetings' pipeline
     return _insert(
         wanted,
         guest=F("guest_id"),
@@ -271,7 +266,7 @@ def rule_booking_confirmations(*, today: datetime.date, settings: RuleSettings, 
         kind=K.BOOKING_CONFIRMATION,
         due_on=today,
         channel=Case(When(by_sms, then=Value(Channel.SMS)), default=Value(Channel.CALL), output_field=CharField()),
-        occasion=_confirmation_occasion(),
+        occasion=confirmation_occasion(),
         note=Concat(
             Cast("date", CharField()), Value(" "), Cast("arrival_time", CharField()), Value(" "), F("outlet__name")
         ),  # fmt: skip
@@ -285,7 +280,7 @@ def _booking_confirmations_close(*, today: datetime.date, guest_ids=None) -> int
     expected = (
         _of(Booking.objects, guest_ids)
         .filter(date__gte=since, status__in=EXPECTED)
-        .annotate(occasion=_confirmation_occasion())
+        .annotate(occasion=confirmation_occasion())
         .values("occasion")
     )
     return (
@@ -294,7 +289,7 @@ def _booking_confirmations_close(*, today: datetime.date, guest_ids=None) -> int
         .exclude(occasion__in=expected)
         .update(
             status=FollowUp.Status.SKIPPED,
-            outcome=_("No longer needed: the booking was moved, cancelled or has taken place."),
+            outcome=str(NO_LONGER_NEEDED),
             completed_at=timezone.now(),
         )
     )

@@ -6,22 +6,30 @@ from celery import shared_task
 from django.utils import timezone
 
 from .greetings import greetings_mark_unknown, greetings_next_retry, greetings_prepare, greetings_send_due
+from .models import FollowUp
 from .rules import rules_run
 
 MAX_COUNTDOWN = datetime.timedelta(minutes=30)  # well inside Redis's visibility timeout
 
 
+def _send_confirmations(counts: dict) -> dict:
+    """New booking confirmations may be SMS (followups.confirmations): sent now, or in the morning."""
+    if counts.get(FollowUp.Kind.BOOKING_CONFIRMATION):
+        send_due_greetings.delay()
+    return counts
+
+
 @shared_task(acks_late=True, time_limit=900, soft_time_limit=840)
 def run_daily_rules() -> dict:
     """Every rule over every guest; idempotent, so beat runs it hourly to catch up on missed days."""
-    return rules_run()
+    return _send_confirmations(rules_run())
 
 
 @shared_task(acks_late=True, time_limit=120, soft_time_limit=100)
 def apply_rules_to_guest(guest_id: int, kinds: list[str] | None = None) -> dict:
     """The rules an event can trigger (followups.services.followups_refresh), for one guest, right
     after a page changed them; every rule when kinds is None (messages queued before kinds existed)."""
-    return rules_run(guest_ids=[guest_id], kinds=kinds)
+    return _send_confirmations(rules_run(guest_ids=[guest_id], kinds=kinds))
 
 
 @shared_task(acks_late=True, time_limit=1800, soft_time_limit=1700)

@@ -138,3 +138,110 @@ def test_booking_an_a_guest_for_tomorrow_asks_for_the_confirmation_call_at_once(
     with django_capture_on_commit_callbacks(execute=True):
         book(manager, guest)
     assert len(confirmations(guest)) == 1
+
+
+@pytest.fixture
+def gateway():
+    from django.test import override_settings
+
+    from followups.tests import senders
+
+    senders.SENT.clear()
+    with override_settings(KESHI_SMS_SENDER="followups.tests.senders.RecordingSender"):
+        yield senders.SENT
+
+
+def sms_guest(**fields):
+    defaults = {"tier": "A", "greeting_consent": True, "mobile": "13900000001", "surname": "张", "honorific": "张总"}
+    return GuestFactory(**defaults | fields)
+
+
+def daytime(hour=10):
+    return timezone.make_aware(datetime.datetime.combine(timezone.localdate(), datetime.time(hour, 0)))
+
+
+def test_the_sms_confirmation_goes_out_through_the_gateway_once_and_settles_its_follow_up(manager, gateway):
+    from unittest import mock
+
+    from followups.greetings import greetings_send_due
+    from followups.models import Greeting
+
+    guest = sms_guest()
+    booking = book(manager, guest, party_size=6)
+    with mock.patch("django.utils.timezone.now", return_value=daytime()):
+        rules_run(kinds=CONFIRM)
+        rules_run(kinds=CONFIRM)
+        assert greetings_send_due()["sent"] == 1
+        assert greetings_send_due()["sent"] == 0
+    [(to, body, key)] = gateway
+    assert (
+        to == "13900000001"
+        and "张总" in body
+        and "悦府中餐厅" in body
+        and booking.arrival_time.strftime("%H:%M") in body
+    )
+    assert Greeting.objects.get(guest=guest).occasion == f"booking:{booking.pk}:{booking.date}"
+    [followup] = confirmations(guest)
+    assert (followup.status, followup.channel) == ("done", "sms") and followup.outcome
+
+
+def test_the_sms_confirmation_waits_for_the_morning_when_the_rules_run_at_dawn(manager, gateway):
+    from unittest import mock
+
+    from followups.greetings import greetings_send_due
+
+    book(manager, sms_guest())
+    with mock.patch("django.utils.timezone.now", return_value=daytime(7)):
+        rules_run(kinds=CONFIRM)
+        assert greetings_send_due()["sent"] == 0
+    with mock.patch("django.utils.timezone.now", return_value=daytime(10)):
+        assert greetings_send_due()["sent"] == 1
+
+
+def test_a_booking_cancelled_before_its_sms_left_is_not_confirmed_and_a_refused_sms_becomes_a_call(manager, gateway):
+    from unittest import mock
+
+    from django.test import override_settings
+
+    from followups.greetings import MAX_ATTEMPTS, greetings_send_due
+    from followups.models import Greeting
+
+    cancelled, unlucky = sms_guest(), sms_guest(mobile="13900000002")
+    booking = book(manager, cancelled)
+    book(manager, unlucky, rooms=[room("芍药厅")])
+    with mock.patch("django.utils.timezone.now", return_value=daytime()):
+        rules_run(kinds=CONFIRM)
+    booking_cancel(actor=manager, booking=booking, reason="guest")
+    with override_settings(KESHI_SMS_SENDER="followups.tests.senders.FailingSender"):
+        for attempt in range(MAX_ATTEMPTS):
+            later = daytime() + datetime.timedelta(hours=1 + attempt)
+            with mock.patch("django.utils.timezone.now", return_value=later):
+                greetings_send_due()
+    assert gateway == []
+    assert Greeting.objects.get(guest=cancelled).status == "cancelled"
+    assert Greeting.objects.get(guest=unlucky).status == "failed"
+    [followup] = confirmations(unlucky)
+    assert (followup.status, followup.channel) == ("open", "call")
+
+
+def test_a_guest_without_consent_is_never_sent_the_confirmation(manager, gateway):
+    from followups.greetings import greetings_send_due
+    from followups.models import Greeting
+
+    book(manager, GuestFactory(tier="A", mobile="13900000003"))
+    rules_run(kinds=CONFIRM)
+    greetings_send_due()
+    assert gateway == [] and not Greeting.objects.exists()
+
+
+def test_a_new_confirmation_wakes_the_sender_and_nothing_else_does(manager):
+    from unittest import mock
+
+    from followups.tasks import apply_rules_to_guest, send_due_greetings
+
+    guest = sms_guest()
+    book(manager, guest)
+    with mock.patch.object(send_due_greetings, "delay") as queued:  # the broker
+        apply_rules_to_guest.run(guest.pk, CONFIRM)
+        apply_rules_to_guest.run(guest.pk, CONFIRM)
+    assert queued.call_count == 1
