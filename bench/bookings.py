@@ -183,6 +183,32 @@ def report(cases, log) -> bool:
     return passed
 
 
+def seed_archive(args, log, today: datetime.date) -> dict:
+    """bench/seed.py's guests and bench/bookings_seed.py's bookings and related people, each reused when the
+    database holds them at these sizes; returns ensure_outlets()'s rooms."""
+    from django.db import connection
+
+    from bench import bookings_seed, seed
+    from guests.models import Guest
+
+    name = connection.settings_dict["NAME"]
+    existing = Guest.objects.count()
+    reseed = args.reset or existing != args.guests
+    if existing != args.guests:
+        log(f"Seeding {args.guests:,} guests (found {existing:,}) into {name} ...")
+        seed.seed(connection=connection, count=args.guests, seed=args.seed, log=log)
+    rooms = bookings_seed.ensure_outlets()
+    with connection.cursor() as cursor:
+        reseed = reseed or not bookings_seed.seeded(cursor, bookings=args.bookings, today=today, rooms=rooms)
+    if reseed:
+        log(f"Seeding about {args.bookings:,} bookings into {name} ...")
+        bookings_seed.seed_bookings(connection=connection, guests=args.guests, bookings=args.bookings, rooms=rooms,
+                                    today=today, seed=args.seed, log=log)  # fmt: skip
+    else:
+        log(f"Reusing the {args.guests:,} guests and the bookings already in {name} (--reset to reseed).")
+    return rooms
+
+
 def main(argv=None) -> int:
     args = parse_args(argv)
     if "bench" not in urlsplit(args.database_url).path:
@@ -198,26 +224,11 @@ def main(argv=None) -> int:
     from django.db import connection
     from django.utils import timezone
 
-    from bench import bookings_load, bookings_seed, seed
-    from guests.models import Guest
+    from bench import bookings_load
 
     log(f"load average at the start: {'/'.join(f'{x:.2f}' for x in os.getloadavg())}")
-    name = connection.settings_dict["NAME"]
     today = timezone.localdate()
-    existing = Guest.objects.count()
-    reseed = args.reset or existing != args.guests
-    if existing != args.guests:
-        log(f"Seeding {args.guests:,} guests (found {existing:,}) into {name} ...")
-        seed.seed(connection=connection, count=args.guests, seed=args.seed, log=log)
-    rooms = bookings_seed.ensure_outlets()
-    with connection.cursor() as cursor:
-        reseed = reseed or not bookings_seed.seeded(cursor, bookings=args.bookings, today=today, rooms=rooms)
-    if reseed:
-        log(f"Seeding about {args.bookings:,} bookings into {name} ...")
-        bookings_seed.seed_bookings(connection=connection, guests=args.guests, bookings=args.bookings, rooms=rooms,
-                                    today=today, seed=args.seed, log=log)  # fmt: skip
-    else:
-        log(f"Reusing the {args.guests:,} guests and the bookings already in {name} (--reset to reseed).")
+    rooms = seed_archive(args, log, today)
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*), count(*) FILTER (WHERE status = 'cancelled') FROM bookings_booking")
         total, cancelled = cursor.fetchone()
