@@ -7,6 +7,7 @@ from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from bookings.api import CallerLookup
+from bookings.booking_api import Availability, BookingCancel, BookingDetail, BookingList
 from calls.api import CallCreate
 from guests.api import GuestDetail, GuestList
 from visits.api import VisitFromBill
@@ -22,6 +23,10 @@ API_V1 = [
     path("visits", login_not_required(VisitFromBill.as_view()), name="visits"),
     path("guests", login_not_required(GuestList.as_view()), name="guests"),
     path("guests/<str:card_no>", login_not_required(GuestDetail.as_view()), name="guest"),
+    path("bookings/availability", login_not_required(Availability.as_view()), name="availability"),
+    path("bookings", login_not_required(BookingList.as_view()), name="bookings"),
+    path("bookings/<int:pk>", login_not_required(BookingDetail.as_view()), name="booking"),
+    path("bookings/<int:pk>/cancel", login_not_required(BookingCancel.as_view()), name="booking_cancel"),
 ]
 
 urlpatterns = [

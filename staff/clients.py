@@ -25,9 +25,11 @@ SCOPE_PERMISSIONS = {
     S.GUESTS_WRITE: {"guests.view_guest", "guests.add_guest", "guests.change_guest"},
     S.VISITS_WRITE: {"guests.view_guest", "visits.view_visit", "visits.add_visit", "visits.change_visit"},
     S.BOOKINGS_READ: {"bookings.view_booking"},
+    # A host new to the archive is created by the quick-add rules (guests.services: add and change).
     S.BOOKINGS_WRITE: {
         "guests.view_guest",
         "guests.add_guest",
+        "guests.change_guest",
         "bookings.view_booking",
         "bookings.add_booking",
         "bookings.change_booking",

@@ -32,7 +32,8 @@ ENDPOINTS = list(api_endpoints())
 
 
 def call(client, name, method, headers):
-    url = reverse(name, kwargs={"card_no": "KS000001"} if name == "api:guest" else None)
+    kwargs = {"api:guest": {"card_no": "KS000001"}, "api:booking": {"pk": 1}, "api:booking_cancel": {"pk": 1}}
+    url = reverse(name, kwargs=kwargs.get(name))
     return getattr(client, method.lower())(url, content_type="application/json", **headers)
 
 
