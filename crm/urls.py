@@ -10,7 +10,7 @@ from bookings.api import CallerLookup
 from bookings.booking_api import Availability, BookingCancel, BookingDetail, BookingList
 from calls.api import CallCreate
 from guests.api import GuestDetail, GuestList
-from visits.api import VisitFromBill
+from visits.api import BillAdjustment, VisitFromBill
 
 from . import health
 
@@ -21,6 +21,7 @@ API_V1 = [
     path("lookup", login_not_required(CallerLookup.as_view()), name="lookup"),
     path("calls", login_not_required(CallCreate.as_view()), name="calls"),
     path("visits", login_not_required(VisitFromBill.as_view()), name="visits"),
+    path("visits/adjustments", login_not_required(BillAdjustment.as_view()), name="visit_adjustments"),
     path("guests", login_not_required(GuestList.as_view()), name="guests"),
     path("guests/<str:card_no>", login_not_required(GuestDetail.as_view()), name="guest"),
     path("bookings/availability", login_not_required(Availability.as_view()), name="availability"),

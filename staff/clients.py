@@ -23,7 +23,14 @@ SCOPE_PERMISSIONS = {
     S.LOOKUP: {"guests.view_guest", "bookings.view_booking"},
     S.GUESTS_READ: {"guests.view_guest"},
     S.GUESTS_WRITE: {"guests.view_guest", "guests.add_guest", "guests.change_guest"},
-    S.VISITS_WRITE: {"guests.view_guest", "visits.view_visit", "visits.add_visit", "visits.change_visit"},
+    # A void or a refund days later corrects the bill's visit (visits.services.visit_correct).
+    S.VISITS_WRITE: {
+        "guests.view_guest",
+        "visits.view_visit",
+        "visits.add_visit",
+        "visits.change_visit",
+        "visits.correct_visit",
+    },  # fmt: skip
     S.BOOKINGS_READ: {"bookings.view_booking"},
     # A host new to the archive is created by the quick-add rules (guests.services: add and change).
     S.BOOKINGS_WRITE: {

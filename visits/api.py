@@ -10,8 +10,8 @@ from rest_framework.views import APIView
 from staff.api import client_of, outlet_allowed
 from staff.models import Outlet
 
-from .bills import bill_receive, room_for_code
-from .models import PaymentMethod, PosBill
+from .bills import bill_adjust, bill_receive, room_for_code
+from .models import PaymentMethod, PosBill, PosBillAdjustment
 
 
 class BillItemIn(serializers.Serializer):
@@ -50,6 +50,60 @@ class BillOut(serializers.Serializer):
     guest = serializers.CharField(allow_null=True, help_text="The card number of the guest whose visit it is.")
 
 
+def _outlet(request, code: str) -> Outlet:
+    outlet = Outlet.objects.filter(code=code, is_active=True).first()
+    if outlet is None:
+        raise ValidationError({"outlet": [_("No outlet in use has this code.")]})
+    if not outlet_allowed(request, outlet.pk):
+        raise PermissionDenied(_("This key may not send the bills of %(outlet)s.") % {"outlet": outlet})
+    return outlet
+
+
+class AdjustmentIn(serializers.Serializer):
+    outlet = serializers.CharField(max_length=20, help_text="The outlet's code in the POS.")
+    bill_number = serializers.CharField(max_length=40, help_text="The bill voided or refunded, as first sent.")
+    kind = serializers.ChoiceField(choices=PosBillAdjustment.Kind.choices)
+    reference = serializers.CharField(max_length=40, help_text="The POS's number of the void or refund: a retry "
+                                      "with the same reference returns the first.")  # fmt: skip
+    amount = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0, required=False, default=0,
+                                      help_text="The amount refunded; a void takes the whole bill.")  # fmt: skip
+    reason = serializers.CharField(max_length=200, required=False, default="", allow_blank=True)
+    at = serializers.DateTimeField()
+
+
+class AdjustmentOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    bill_number = serializers.CharField()
+    kind = serializers.ChoiceField(choices=PosBillAdjustment.Kind.choices)
+    reference = serializers.CharField()
+    amount = serializers.DecimalField(max_digits=12, decimal_places=2)
+    net_total = serializers.DecimalField(max_digits=12, decimal_places=2,
+                                         help_text="What the guest paid in the end.")  # fmt: skip
+    visit = serializers.IntegerField(allow_null=True)
+
+
+class BillAdjustment(APIView):
+    """A void or a refund of a bill: its visit is corrected to what the guest paid in the end."""
+
+    scopes = {"POST": "visits:write"}
+
+    @extend_schema(
+        operation_id="visits_adjust", request=AdjustmentIn, responses={201: AdjustmentOut, 200: AdjustmentOut}
+    )
+    def post(self, request):
+        data = AdjustmentIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        outlet = _outlet(request, fields.pop("outlet"))
+        adjustment, new = bill_adjust(client=client_of(request), outlet=outlet, bill_number=fields.pop("bill_number"),
+                                      fields=fields)  # fmt: skip
+        bill = adjustment.bill
+        body = {"id": adjustment.pk, "bill_number": bill.bill_number, "kind": adjustment.kind,
+                "reference": adjustment.reference, "amount": adjustment.amount, "net_total": bill.net_total(),
+                "visit": bill.visit_id}  # fmt: skip
+        return Response(AdjustmentOut(body).data, status=status.HTTP_201_CREATED if new else status.HTTP_200_OK)
+
+
 class VisitFromBill(APIView):
     scopes = {"POST": "visits:write"}
 
@@ -58,11 +112,7 @@ class VisitFromBill(APIView):
         data = BillIn(data=request.data)
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
-        outlet = Outlet.objects.filter(code=fields.pop("outlet"), is_active=True).first()
-        if outlet is None:
-            raise ValidationError({"outlet": [_("No outlet in use has this code.")]})
-        if not outlet_allowed(request, outlet.pk):
-            raise PermissionDenied(_("This key may not send the bills of %(outlet)s.") % {"outlet": outlet})
+        outlet = _outlet(request, fields.pop("outlet"))
         room_code = fields.pop("room")
         room = room_for_code(outlet, room_code)
         if room_code and room is None:

@@ -1,7 +1,7 @@
 """Bills from the POS: each becomes the visit of the guest it names (by card number or mobile), once;
 a bill nobody can be matched to waits for the front desk, never a silent new guest.
 
-bill_receive is what the API calls; bill_link and bill_dismiss are the desk's. An app above that wants to
+bill_receive and bill_adjust (a void or a refund) are what the API calls; bill_link and bill_dismiss are the desk's. An app above that wants to
 know when a bill became a visit (bookings: a bill for a seated party completes its booking) registers a
 function with on_bill_visit from its AppConfig.ready().
 """
@@ -18,8 +18,8 @@ from guests.models import Guest
 from guests.validators import normalise_mobile
 from staff.models import ApiClient, Outlet, Room
 
-from .models import PosBill, Visit
-from .services import default_meal_period, visit_record
+from .models import PosBill, PosBillAdjustment, Visit
+from .services import default_meal_period, visit_correct, visit_record
 
 BILL_FIELDS = (
     "bill_number", "room", "opened_at", "closed_at", "party_size", "items", "drinks", "total", "payment_method",
@@ -47,7 +47,7 @@ def _visit(bill: PosBill, guest: Guest, actor) -> Visit:
     local = timezone.localtime(bill.opened_at)
     fields = {"outlet": bill.outlet, "room": bill.room, "visited_at": bill.opened_at, "party_size": bill.party_size,
               "meal_period": default_meal_period(local), "dishes": bill.dishes[:2000], "drinks": bill.drinks,
-              "spend": bill.total, "payment_method": bill.payment_method, "served_by": None}  # fmt: skip
+              "spend": bill.net_total(), "payment_method": bill.payment_method, "served_by": None}  # fmt: skip
     visit = visit_record(actor=actor, guest=guest, fields=fields)
     bill.visit, bill.status = visit, PosBill.Status.MATCHED
     for hook in _hooks.values():
@@ -122,6 +122,50 @@ def bill_dismiss(*, actor, bill: PosBill) -> PosBill:
     bill.status, bill.resolved_by, bill.resolved_at = PosBill.Status.DISMISSED, actor, timezone.now()
     bill.save(update_fields=["status", "resolved_by", "resolved_at"])
     return bill
+
+
+def _adjustment_note(adjustment: PosBillAdjustment) -> str:
+    values = {"bill": adjustment.bill.bill_number, "reference": adjustment.reference, "amount": adjustment.amount,
+              "reason": adjustment.reason or "—"}  # fmt: skip
+    if adjustment.kind == PosBillAdjustment.Kind.VOID:
+        return _("POS bill %(bill)s voided (%(reference)s): %(reason)s") % values
+    return _("POS bill %(bill)s refunded ¥%(amount)s (%(reference)s): %(reason)s") % values
+
+
+@transaction.atomic
+def bill_adjust(*, client: ApiClient, outlet: Outlet, bill_number: str, fields: dict) -> tuple[PosBillAdjustment, bool]:
+    """A void or a refund of a bill already sent: kept once per reference (a retry, or two at once, is the
+    first), and the bill's visit corrected by visit_correct to what the guest paid in the end, with a note
+    of why. A bill not yet linked to a guest takes its net total when it is. Returns the adjustment and
+    whether it is new."""
+    bill = PosBill.objects.select_for_update(of=("self",)).filter(outlet=outlet, bill_number=bill_number).first()
+    if bill is None:
+        raise ValidationError({"bill_number": _("%(outlet)s has sent no bill with this number.") % {"outlet": outlet}})
+    known = bill.adjustments.filter(reference=fields.get("reference", "")).first()
+    if known is not None:
+        return known, False
+    adjustment = PosBillAdjustment(bill=bill, **fields)
+    if adjustment.kind == PosBillAdjustment.Kind.VOID:
+        adjustment.amount = bill.total
+    earlier = list(bill.adjustments.all())
+    errors = {}
+    if any(a.kind == PosBillAdjustment.Kind.VOID for a in earlier):
+        errors["kind"] = _("This bill has been voided already.")
+    elif adjustment.kind == PosBillAdjustment.Kind.REFUND and adjustment.amount > bill.net_total(earlier):
+        errors["amount"] = _("A refund cannot exceed what is left of the bill (¥%(left)s).") % {
+            "left": bill.net_total(earlier)}  # fmt: skip
+    try:
+        adjustment.full_clean(exclude=["bill", *errors])
+    except ValidationError as exc:
+        errors = exc.update_error_dict(errors)
+    if errors:
+        raise ValidationError(errors)
+    adjustment.save()
+    if bill.visit_id:
+        visit = bill.visit
+        note = "\n".join(filter(None, [visit.notes, _adjustment_note(adjustment)]))[-2000:]
+        visit_correct(actor=client.user, visit=visit, fields={"spend": bill.net_total(), "notes": note})
+    return adjustment, True
 
 
 def room_for_code(outlet: Outlet, code: str) -> Room | None:

@@ -286,3 +286,37 @@ class PosBill(models.Model):
     def dishes(self) -> str:
         """The bill's items as the visit's dishes: 佛跳墙×2、清蒸石斑."""
         return "、".join(f"{i['dish']}×{i['quantity']}" if i.get("quantity", 1) != 1 else i["dish"] for i in self.items)
+
+    def net_total(self, adjustments=None) -> Decimal:
+        """What the guest paid in the end: nothing for a voided bill, else the total less its refunds."""
+        adjustments = list(self.adjustments.all()) if adjustments is None else adjustments
+        if any(a.kind == PosBillAdjustment.Kind.VOID for a in adjustments):
+            return Decimal("0")
+        return self.total - sum((a.amount for a in adjustments), Decimal("0"))
+
+
+class PosBillAdjustment(models.Model):
+    """A void or a refund of a bill, as the POS sent it (POST /api/v1/visits/adjustments): it corrects the
+    bill's visit through the correction service. One per reference and bill, so a retry is the first."""
+
+    class Kind(models.TextChoices):
+        VOID = "void", _("Void")
+        REFUND = "refund", _("Refund")
+
+    bill = models.ForeignKey(PosBill, verbose_name=_("bill"), on_delete=models.CASCADE, related_name="adjustments")
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    reference = models.CharField(_("POS reference"), max_length=40)
+    amount = models.DecimalField(_("amount (yuan)"), max_digits=12, decimal_places=2,
+                                 validators=[MinValueValidator(Decimal("0"))])  # fmt: skip
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    at = models.DateTimeField(_("at"))
+    received_at = models.DateTimeField(_("received"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("POS bill void or refund")
+        verbose_name_plural = _("POS bill voids and refunds")
+        constraints = [models.UniqueConstraint(fields=["bill", "reference"], name="pos_adjustment_once")]
+
+    def __str__(self):
+        return f"{self.bill} · {self.get_kind_display()} {self.reference}"

@@ -212,3 +212,95 @@ def test_anonymising_forgets_who_the_bill_named_and_what_was_ordered(client, api
     kept = PosBill.objects.get()
     assert (kept.guest_mobile, kept.guest_card_no, kept.items, kept.drinks) == ("", "", [], "")
     assert kept.total == Decimal("3288.00")  # the figures stay
+
+
+def adjust(client, headers, **overrides):
+    body = {"outlet": "YF", "bill_number": "B-1001", "kind": "refund", "reference": "R-1", "amount": "288.00",
+            "reason": "菜品退单", "at": timezone.localtime().isoformat()} | overrides  # fmt: skip
+    return client.post(reverse("api:visit_adjustments"), body, content_type="application/json",
+                       HTTP_ACCEPT_LANGUAGE="en", **headers)  # fmt: skip
+
+
+def test_a_refund_corrects_the_visit_s_spend_with_a_note_once_however_often_it_is_sent(client, api_key, coded):
+    guest = GuestFactory()
+    headers = api_key("visits:write")
+    post(client, headers, bill(guest={"card_no": guest.card_no}))
+    # days later, by a POS whose user did not log the visit that day
+    Visit.objects.update(created_at=timezone.now() - datetime.timedelta(days=3))
+    first = adjust(client, headers)
+    again = adjust(client, headers)
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert first.json()["net_total"] == "3000.00" and again.json()["id"] == first.json()["id"]
+    visit = Visit.objects.get()
+    assert visit.spend == Decimal("3000.00") and "B-1001" in visit.notes and "菜品退单" in visit.notes
+    assert visit.history.first().history_user == headers.client.user
+    guest.refresh_from_db()
+    assert guest.visits.get().spend == Decimal("3000.00")
+
+
+def test_a_void_brings_the_visit_to_nothing_paid_and_nothing_more_can_be_taken_off(client, api_key, coded):
+    guest = GuestFactory()
+    headers = api_key("visits:write")
+    post(client, headers, bill(guest={"card_no": guest.card_no}))
+    assert adjust(client, headers, kind="void", reference="V-1", amount="0").json()["net_total"] == "0.00"
+    assert Visit.objects.get().spend == Decimal("0.00")
+    refused = adjust(client, headers, reference="R-9")
+    assert refused.status_code == 400 and "voided" in refused.json()["detail"]
+
+
+def test_a_refund_larger_than_what_is_left_and_an_unknown_bill_are_refused_and_nothing_changes(client, api_key,
+                                                                                              coded):  # fmt: skip
+    guest = GuestFactory()
+    headers = api_key("visits:write")
+    post(client, headers, bill(guest={"card_no": guest.card_no}))
+    adjust(client, headers, amount="3000.00")
+    too_much = adjust(client, headers, reference="R-2", amount="300.00")
+    assert too_much.status_code == 400 and "288.00" in too_much.json()["detail"]
+    unknown = adjust(client, headers, bill_number="B-404", reference="R-3")
+    assert unknown.status_code == 400 and "bill_number" in unknown.json()["errors"]
+    assert Visit.objects.get().spend == Decimal("288.00")
+
+
+def test_an_unmatched_bill_refunded_becomes_a_visit_of_what_was_paid_when_the_desk_links_it(client, api_key,
+                                                                                           coded, front_desk):  # fmt: skip
+    from visits.bills import bill_link
+
+    headers = api_key("visits:write")
+    post(client, headers, bill(guest={"mobile": "13700000000"}))
+    assert adjust(client, headers).json()["visit"] is None
+    bill_link(actor=front_desk, bill=PosBill.objects.get(), guest=GuestFactory())
+    assert Visit.objects.get().spend == Decimal("3000.00")
+
+
+def test_a_pos_of_another_outlet_cannot_void_this_outlet_s_bill(client, api_key, coded):
+    from staff.models import Outlet
+
+    post(client, api_key("visits:write"), bill(guest={"card_no": GuestFactory().card_no}))
+    other = Outlet.objects.create(name="海港城店", code="HG")
+    refused = adjust(client, api_key("visits:write", outlets=[other]), kind="void", reference="V-1")
+    assert refused.status_code == 403
+    assert Visit.objects.get().spend == Decimal("3288.00")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_same_refund_sent_twice_at_the_same_moment_is_taken_off_once(api_key, coded):
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks are PostgreSQL's")
+    headers = api_key("visits:write")
+    post(Client(), headers, bill(guest={"card_no": GuestFactory().card_no}))
+    start, answers = threading.Barrier(2), []
+
+    def send():
+        try:
+            start.wait()
+            answers.append(adjust(Client(), headers).status_code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=send) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(answers) == [200, 201]
+    assert Visit.objects.get().spend == Decimal("3000.00")
