@@ -16,6 +16,9 @@ from django.utils.translation import gettext_lazy
 
 from followups.services import Event, followups_refresh
 from guests.models import Guest
+from webhooks.models import EventType
+from webhooks.outbox import emit
+from webhooks.payloads import complaint_data
 
 from .models import Complaint, ComplaintEvent
 from .services import full_clean_with
@@ -77,6 +80,7 @@ def complaint_record(*, actor, guest, fields: dict) -> Complaint:
         complaint.save()
         ComplaintEvent.objects.create(complaint=complaint, action="record", to_status=S.RECEIVED, actor=actor)
         followups_refresh(guest_ids=[guest.pk], event=Event.COMPLAINT)  # the answer, due within 24 hours
+        emit(EventType.COMPLAINT_OPENED, lambda: complaint_data(complaint), outlet=complaint.outlet_id)
     return complaint
 
 

@@ -13,6 +13,9 @@ from django.utils.translation import gettext_lazy
 from followups.services import Event, followups_refresh
 from guests.models import Guest, split_list
 from guests.services import guest_update
+from webhooks.models import EventType
+from webhooks.outbox import emit
+from webhooks.payloads import visit_data
 
 from .models import Visit
 from .totals import counted, totals_move
@@ -106,6 +109,7 @@ def visit_record(*, actor, guest: Guest, fields: dict, companions=(), observatio
     )
     _note_observations(guest=guest, actor=actor, observations=observations)
     followups_refresh(guest_ids=[guest.pk], event=Event.VISIT)  # a first visit's thank-you today
+    emit(EventType.VISIT_RECORDED, lambda: visit_data(visit), outlet=visit.outlet_id)
     # Last, so the day total's row is locked for as short a time as the transaction allows.
     totals_move(before=None, after=counted(visit))
     return visit

@@ -13,6 +13,9 @@ from guests.models import Guest
 from guests.validators import normalise_mobile
 from staff.models import Room
 from visits.services import default_meal_period
+from webhooks.models import EventType
+from webhooks.outbox import emit
+from webhooks.payloads import booking_data
 
 from ..models import Booking, BookingEvent, WaitingEntry
 from .common import check_fields, host_for, locked, record, require, save
@@ -148,6 +151,7 @@ def _book(*, actor, guest: Guest, rooms, fields: dict, status: str, action: str)
     save(booking, actor)
     rooms_hold(booking, rooms)
     record(booking, actor, action, before="")
+    emit(EventType.BOOKING_CREATED, lambda: booking_data(booking), outlet=booking.outlet_id)  # a walk-in's too
     return booking
 
 
@@ -240,6 +244,7 @@ def booking_change(*, actor, booking: Booking, fields: dict, rooms=None, note: s
     if booking.is_active:
         rooms_hold(booking, new_rooms)
     record(booking, actor, A.CHANGE, before=booking.status, changes=changes, note=note)
+    emit(EventType.BOOKING_CHANGED, lambda: booking_data(booking), outlet=booking.outlet_id)
     return booking
 
 

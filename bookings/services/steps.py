@@ -18,6 +18,9 @@ from simple_history.utils import bulk_update_with_history
 from followups.services import Event, followups_refresh
 from visits.models import Visit
 from visits.services import visit_record
+from webhooks.models import EventType
+from webhooks.outbox import emit, emit_many
+from webhooks.payloads import booking_data
 
 from ..models import Booking, BookingEvent, BookingRoom
 from .common import locked, record, require, save
@@ -80,6 +83,10 @@ def _finish(booking: Booking, actor, action: str, before: str, note: str = "") -
     if not booking.is_active:
         rooms_release(booking)
     record(booking, actor, action, before=before, note=note)
+    # Every step is a change of the booking's status; the cancellation has an event of its own.
+    cancelled = booking.status == S.CANCELLED
+    emit(EventType.BOOKING_CANCELLED if cancelled else EventType.BOOKING_CHANGED, lambda: booking_data(booking),
+         outlet=booking.outlet_id)  # fmt: skip
     return booking
 
 
@@ -177,4 +184,5 @@ def tentative_release_sweep(*, now: datetime.datetime | None = None) -> int:
             for booking in expired
         )
         followups_refresh(guest_ids=sorted({booking.guest_id for booking in expired}), event=Event.BOOKING)
+        emit_many(EventType.BOOKING_CANCELLED, [(lambda b=b: booking_data(b), b.outlet_id) for b in expired])
     return len(expired)

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "staff",
+    "webhooks",  # between staff and guests: the apps above emit their events into its outbox
     "guests",
     "visits",
     "bookings",

@@ -10,6 +10,9 @@ from django.utils.translation import gettext as _
 
 from followups.services import Event, followups_refresh, greetings_cancel_for_guest
 from staff.models import AuditEvent
+from webhooks.models import EventType
+from webhooks.outbox import emit, emit_many
+from webhooks.payloads import guest_data
 
 from ..fieldsets import LIST_FIELDS, PERSONAL_FIELDS
 from ..forgetting import guest_forget_everywhere
@@ -90,6 +93,7 @@ def guest_create(
         related_people_replace(guest=guest, actor=actor, people=people)
     # A birthday in two days should not wait for the next rules run.
     followups_refresh(guest_ids=[guest.pk], event=Event.GUEST)
+    emit(EventType.GUEST_UPDATED, lambda: guest_data(guest))
     return guest
 
 
@@ -130,6 +134,7 @@ def guest_update(
     changed = _apply_changes(guest, actor, fields)
     if changed:
         _save(guest, actor, reason)
+        emit(EventType.GUEST_UPDATED, lambda: guest_data(guest))
     if tags is not None:
         _check_field_permissions(actor, {"tags"})
         _set_tags(guest, tags)
@@ -210,6 +215,8 @@ def guest_merge(*, keep: Guest, other: Guest, actor) -> Guest:
         # The ids let anonymising the kept guest find the merged record's history rows later.
         details={"kept": keep.card_no, "merged": other_card, "kept_id": keep.pk, "merged_id": other_id},
     )
+    # The merged card is gone: a receiver fetching it is told so, and re-reads the kept one.
+    emit_many(EventType.GUEST_UPDATED, [(guest_data(keep), None), (guest_data(keep, card_no=other_card), None)])
     return keep
 
 
@@ -261,6 +268,7 @@ def guest_anonymise(*, guest: Guest, actor, reason: str) -> Guest:
         target=guest.card_no,
         details={"reason": reason},
     )
+    emit(EventType.GUEST_UPDATED, lambda: guest_data(guest))  # the card number only, as for every guest
     return guest
 
 

@@ -8,6 +8,10 @@ from django.db import connection, transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
+from webhooks.models import EventType
+from webhooks.outbox import emit_many
+from webhooks.payloads import guest_data
+
 from ..fieldsets import REFERENCES
 from ..models import CardSequence, Guest
 from .archive import _apply_changes, _record_consent, _refresh_search_keys
@@ -113,6 +117,7 @@ def guest_bulk_create(*, actor, rows: list[dict]) -> list[Guest]:
     }
     if people:
         related_people_replace_many(actor=actor, people_by_guest=people)
+    emit_many(EventType.GUEST_UPDATED, [(guest_data(guest), None) for guest in guests])
     return guests
 
 
@@ -171,4 +176,5 @@ def guest_bulk_update(*, actor, changes: list[tuple[int, dict]], reason: str | N
         _check_card_nos_free(saved)
     _update_rows(saved, sorted(written | {"updated_at"}))
     _history_m2m(Guest.history.bulk_history_create(saved, batch_size=BULK_BATCH, update=True, default_user=actor))
+    emit_many(EventType.GUEST_UPDATED, [(guest_data(guest), None) for guest in saved])
     return saved

@@ -11,6 +11,9 @@ from django.utils.translation import gettext as _
 
 from followups.services import greetings_cancel_for_guest
 from staff.models import AuditEvent
+from webhooks.models import EventType
+from webhooks.outbox import emit
+from webhooks.payloads import guest_data
 
 from ..models import Guest
 
@@ -42,4 +45,5 @@ def guest_consent_withdraw(*, guest: Guest, actor) -> Guest:
         target=guest.card_no,
         details={"greetings_cancelled": cancelled},
     )
+    emit(EventType.GUEST_UPDATED, lambda: guest_data(guest))
     return guest

@@ -1,0 +1,27 @@
+"""The delivery task: sent after every commit that emitted events, by beat every minute, and by itself
+for the next retry. Safe to run twice, or in two workers at once: every delivery is claimed (delivery.py)."""
+
+import datetime
+import math
+
+from celery import shared_task
+from django.core.cache import cache
+from django.utils import timezone
+
+from .delivery import deliveries_next_due, deliveries_send_due
+
+MAX_COUNTDOWN = datetime.timedelta(minutes=5)  # beat comes every minute anyway; well inside Redis's visibility
+SCHEDULED = "webhooks:deliver_due:scheduled"
+
+
+@shared_task(acks_late=True, time_limit=600, soft_time_limit=570)
+def deliver_due() -> dict:
+    """Deliver what is due, then come back when the next retry or lease is due. One such follow-up run
+    is scheduled at a time (a cache key), however many runs an outage's events started."""
+    counts = deliveries_send_due()
+    next_at = deliveries_next_due()
+    if next_at is not None and not deliver_due.app.conf.task_always_eager:  # eager: nothing would wait
+        wait = min(max(next_at - timezone.now(), datetime.timedelta(seconds=1)), MAX_COUNTDOWN)
+        if cache.add(SCHEDULED, 1, timeout=math.ceil(wait.total_seconds())):
+            deliver_due.apply_async(countdown=wait.total_seconds())
+    return counts
