@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from bookings.phone import caller_digits, caller_lookup
+from followups.services import Event, followups_refresh
 from guests.forgetting import admin_log_forget
 from guests.models import Guest
 from staff.models import ApiClient
@@ -53,6 +54,8 @@ def call_record(
             call.save()
     except IntegrityError:  # the same call reported twice at the same moment
         return PhoneCall.objects.get(client=client, external_id=external_id), False
+    if not answered and call.guest_id:
+        followups_refresh(guest_ids=[call.guest_id], event=Event.CALL)  # the call-back
     return call, True
 
 
@@ -67,6 +70,8 @@ def call_back_done(*, actor, call: PhoneCall) -> PhoneCall:
     if call.called_back_at is None:
         call.called_back_at, call.called_back_by = timezone.now(), actor
         call.save(update_fields=["called_back_at", "called_back_by"])
+        if call.guest_id:
+            followups_refresh(guest_ids=[call.guest_id], event=Event.CALL)  # its follow-up is done
     return call
 
 

@@ -33,6 +33,7 @@ class FollowUp(models.Model):
         CHECK_IN = "check_in", _("Check-in with a declining guest")
         BOOKING_CONFIRMATION = "booking_confirmation", _("Booking confirmation the day before")
         NO_SHOW_CALL = "no_show_call", _("Call after a no-show")
+        CALL_BACK = "call_back", _("Call back a missed call")
         OWNER = "owner", _("Take ownership of a guest")
         OTHER = "other", _("Other")
 

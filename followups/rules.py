@@ -11,11 +11,27 @@ worker was down is covered by the next run.
 
 import datetime
 
-from django.db.models import Case, CharField, DateField, DateTimeField, F, IntegerField, Max, Min, Q, Value, When
+from django.db.models import (
+    Case,
+    CharField,
+    DateField,
+    DateTimeField,
+    Exists,
+    F,
+    IntegerField,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    Value,
+    When,
+)  # fmt: skip
 from django.db.models.functions import Cast, Coalesce, Concat, TruncDate
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from bookings.models import Booking
+from calls.models import PhoneCall
 from guests import dates
 from guests.models import Guest
 from visits.models import Complaint, Visit
@@ -313,6 +329,62 @@ def rule_no_show_calls(*, today: datetime.date, settings: RuleSettings, guest_id
     )
 
 
+def rule_call_backs(*, today: datetime.date, settings: RuleSettings, guest_ids=None) -> int:
+    """A missed call from a guest of the archive (their mobile, or a related person's phone): a call-back
+    the day of the call, one a day per guest, its note the times and numbers that rang, on the guest's
+    owner's list. One whose calls were all called back from the missed calls page is done. The calls of a
+    day are few, so they are grouped here rather than in SQL (the note joins them)."""
+    since = _day_start(today - datetime.timedelta(days=CATCH_UP_DAYS))
+    _call_backs_close(since=since, guest_ids=guest_ids)
+    missed = (
+        _of(PhoneCall.objects, guest_ids)
+        .filter(
+            answered=False,
+            called_back_at__isnull=True,
+            guest__isnull=False,
+            guest__anonymised_at__isnull=True,
+            at__gte=since,
+        )
+        .order_by("at", "id")
+        .values_list("guest_id", "guest__owner_id", "at", "number")
+    )
+    wanted: dict[tuple[int, datetime.date], FollowUp] = {}
+    for guest_id, owner_id, at, number in missed:
+        local = timezone.localtime(at)
+        day = local.date()
+        followup = wanted.setdefault((guest_id, day), FollowUp(
+            guest_id=guest_id, owner_id=owner_id, kind=K.CALL_BACK, rule=K.CALL_BACK, due_on=day,
+            channel=Channel.CALL, occasion=f"call-back:{day.isoformat()}", created_at=timezone.now(),
+        ))  # fmt: skip
+        followup.note = "、".join(filter(None, [followup.note, f"{local:%H:%M} {number}"]))[:300]
+    known = set(
+        FollowUp.objects.filter(rule=K.CALL_BACK, guest_id__in={g for g, _d in wanted}, occasion__in={
+            f.occasion for f in wanted.values()}).values_list("guest_id", "occasion")
+    )  # fmt: skip
+    new = [f for f in wanted.values() if (f.guest_id, f.occasion) not in known]
+    FollowUp.objects.bulk_create(new, ignore_conflicts=True)  # a concurrent run's rows stay, once
+    return len(new)
+
+
+def _call_backs_close(*, since: datetime.datetime, guest_ids=None) -> int:
+    """Call-backs still open whose day has no missed call left to call back: done."""
+    waiting = PhoneCall.objects.filter(
+        guest_id=OuterRef("guest_id"), answered=False, called_back_at__isnull=True, at__gte=since
+    ).annotate(occasion=Concat(Value("call-back:"), Cast(TruncDate("at"), CharField()))).filter(
+        occasion=OuterRef("occasion")
+    )  # fmt: skip
+    return (
+        _of(FollowUp.objects, guest_ids)
+        .filter(rule=K.CALL_BACK, status__in=FollowUp.PENDING)
+        .exclude(Exists(waiting))
+        .update(
+            status=FollowUp.Status.DONE,
+            outcome=_("Called back from the missed calls page."),
+            completed_at=timezone.now(),
+        )  # fmt: skip
+    )
+
+
 RULES = {
     K.THANK_YOU: rule_thank_you,
     K.COURTESY_CALL: rule_courtesy_call,
@@ -324,6 +396,7 @@ RULES = {
     K.HOLIDAY: rule_holidays,
     K.BOOKING_CONFIRMATION: rule_booking_confirmations,
     K.NO_SHOW_CALL: rule_no_show_calls,
+    K.CALL_BACK: rule_call_backs,
 }
 
 

@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from calls.callbacks import calls_called_back
 from crm.tasks import enqueue
 from guests.forgetting import admin_log_forget, guest_ids_forgotten_with
 from guests.models import Guest
@@ -32,9 +33,11 @@ class Event(enum.StrEnum):
     COMPLAINT = "complaint"  # recorded, or its remedy carried out: the answer, the satisfaction check
     IMPORT = "import"  # guests and visits loaded from a file: every rule
     BOOKING = "booking"  # booked, changed, cancelled or a no-show: the confirmation, the call after a no-show
+    CALL = "call"  # a missed call of a known guest, or its call-back: the call-back follow-up
 
 
 REFRESHED_BY = {
+    Event.CALL: frozenset({K.CALL_BACK}),
     Event.GUEST: frozenset({K.BIRTHDAY, K.ANNIVERSARY, K.HOLIDAY, K.WIN_BACK}),
     Event.VISIT: frozenset({K.THANK_YOU, K.COURTESY_CALL, K.WIN_BACK}),
     Event.COMPLAINT: frozenset({K.COMPLAINT_ANSWER, K.SATISFACTION_CHECK}),
@@ -59,7 +62,10 @@ def followups_refresh(*, guest_ids: Iterable[int], event: Event, at_once: bool =
 
 
 def followup_may_act(*, actor, followup: FollowUp) -> bool:
-    """The owner acts on their own follow-ups; managers on everyone's."""
+    """The owner acts on their own follow-ups; managers on everyone's; the front desk, who call guests
+    back, on a call-back nobody owns."""
+    if followup.kind == FollowUp.Kind.CALL_BACK and followup.owner_id is None:
+        return actor.has_perm("bookings.add_booking") or actor.has_perm("followups.view_all_followups")
     return followup.owner_id == actor.pk or actor.has_perm("followups.view_all_followups")
 
 
@@ -104,6 +110,8 @@ def followup_complete(*, actor, followup: FollowUp, outcome: str = "", skipped: 
     followup.completed_by = actor
     followup.full_clean()
     followup.save()
+    if followup.kind == FollowUp.Kind.CALL_BACK and not skipped:
+        calls_called_back(guest_id=followup.guest_id, day=followup.due_on, actor=actor)
     return followup
 
 

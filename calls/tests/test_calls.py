@@ -11,20 +11,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from bookings.tests.factories import room
-from bookings.tests.test_sheet import set_guest
 from calls.models import PhoneCall
-from guests.models import RelatedPerson
 from guests.services import guest_anonymise
-from guests.tests.factories import GuestFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def zhang():
-    guest = set_guest(GuestFactory(name="张伟", honorific="张总", tier="A", mobile="13911112345"), taboos="不吃香菜")
-    RelatedPerson.objects.create(guest=guest, name="小刘", relation="secretary", phone="138-0000-6789")
-    return guest
 
 
 def report(client, headers, **fields):
