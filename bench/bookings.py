@@ -36,11 +36,24 @@ TARGETS_MS = {"board": 100.0, "caller": 30.0, "sheet": 150.0}
 HX = {"HTTP_HX_REQUEST": "true", "HTTP_ACCEPT_LANGUAGE": "en"}
 
 
-def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+def archive_options() -> argparse.ArgumentParser:
+    """The options of this database's archive and services, shared with bench/api.py (argparse's parents)."""
+    parser = argparse.ArgumentParser(add_help=False)
     parser.add_argument("--guests", type=int, default=1_000_000, help="guests in the archive (default 1,000,000)")
     parser.add_argument("--bookings", type=int, default=150_000, help="bookings over the year (default 150,000)")
     parser.add_argument("--reset", action="store_true", help="reseed the bookings even if the sizes match")
+    parser.add_argument("--redis-broker", type=int, default=12, help="Redis database of the Celery broker")
+    parser.add_argument("--redis-cache", type=int, default=13, help="Redis database of the cache")
+    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument(
+        "--database-url", default=os.environ.get("BENCH_BOOKINGS_DATABASE_URL", DEFAULT_DATABASE_URL),
+        help="the bench database (its name must contain 'bench'); default %(default)s",
+    )  # fmt: skip
+    return parser
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0], parents=[archive_options()])
     parser.add_argument("--samples", type=int, default=50, help="timed requests per case (default 50)")
     parser.add_argument("--contention-seconds", type=float, default=60, help="contention run length; 0 skips it")
     parser.add_argument("--clients", type=int, default=20, help="desks booking at once (default 20)")
@@ -49,13 +62,6 @@ def parse_args(argv=None):
                         help="days (lunch and dinner each) the desks book the 10 rooms for (default 10)")  # fmt: skip
     parser.add_argument("--contention-form", choices=("create", "phone"), default="create",
                         help="the form the desks post: bookings:create (default) or the phone booking page")  # fmt: skip
-    parser.add_argument("--redis-broker", type=int, default=12, help="Redis database of the Celery broker")
-    parser.add_argument("--redis-cache", type=int, default=13, help="Redis database of the cache")
-    parser.add_argument("--seed", type=int, default=2026)
-    parser.add_argument(
-        "--database-url", default=os.environ.get("BENCH_BOOKINGS_DATABASE_URL", DEFAULT_DATABASE_URL),
-        help="the bench database (its name must contain 'bench'); default %(default)s",
-    )  # fmt: skip
     return parser.parse_args(argv)
 
 
@@ -209,8 +215,8 @@ def seed_archive(args, log, today: datetime.date) -> dict:
     return rooms
 
 
-def main(argv=None) -> int:
-    args = parse_args(argv)
+def start(args) -> Tee:
+    """Refuse a database not named for benchmarks; Django on it, with the Redis databases of the options."""
     if "bench" not in urlsplit(args.database_url).path:
         sys.exit("Refusing to run: the database name must contain 'bench' (the seed truncates the archive).")
     log = Tee()
@@ -220,6 +226,21 @@ def main(argv=None) -> int:
     from bench.visits import setup
 
     setup(args.database_url, log)
+    return log
+
+
+def save(log: Tee, name: str) -> None:
+    """The run's lines in bench/results/<name> (ignored by git)."""
+    results = ROOT / "bench" / "results"
+    results.mkdir(exist_ok=True)
+    out = results / name
+    out.write_text("\n".join(log.lines) + "\n", encoding="utf-8")
+    print(f"\nSaved to {out.relative_to(ROOT)}.")
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    log = start(args)
     from django.conf import settings
     from django.db import connection
     from django.utils import timezone
@@ -246,12 +267,8 @@ def main(argv=None) -> int:
         log("")
         passed = bookings_load.run(args, log, rooms=rooms, root=ROOT) and passed
 
-    results = ROOT / "bench" / "results"
-    results.mkdir(exist_ok=True)
     form = "-phone" if args.contention_form == "phone" and args.contention_seconds > 0 else ""
-    out = results / f"bookings-{args.guests}-{args.bookings}{form}.txt"
-    out.write_text("\n".join(log.lines) + "\n", encoding="utf-8")
-    print(f"\nSaved to {out.relative_to(ROOT)}.")
+    save(log, f"bookings-{args.guests}-{args.bookings}{form}.txt")
     return 0 if passed else 1
 
 

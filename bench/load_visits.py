@@ -50,6 +50,18 @@ PAYMENTS = ("cash", "card", "mobile", "account")
 # --------------------------------------------------------------------------- one browser
 
 
+def exchange(port: int, method: str, path: str, headers: dict, body: bytes | None = None,
+             timeout: float = 30) -> tuple[http.client.HTTPResponse, bytes]:  # fmt: skip
+    """One request on a new loopback connection (a gunicorn sync worker closes it after every response)."""
+    connection = http.client.HTTPConnection(HOST, port, timeout=timeout)
+    try:
+        connection.request(method, path, body=body, headers=headers)
+        response = connection.getresponse()
+        return response, response.read()
+    finally:
+        connection.close()
+
+
 class Browser:
     """One waiter's browser: its own cookies (session, CSRF), one request at a time, a new connection each
     (a gunicorn sync worker closes the connection after every response)."""
@@ -77,13 +89,7 @@ class Browser:
             body = urlencode(form, doseq=True).encode()
             headers |= {"Content-Type": "application/x-www-form-urlencoded", "Origin": self.origin,
                         "Referer": self.origin + (referer or path)}  # fmt: skip
-        connection = http.client.HTTPConnection(HOST, self.port, timeout=30)
-        try:
-            connection.request(method, path, body=body, headers=headers)
-            response = connection.getresponse()
-            content = response.read()
-        finally:
-            connection.close()
+        response, content = exchange(self.port, method, path, headers, body)
         for header in response.headers.get_all("Set-Cookie") or ():
             for name, morsel in SimpleCookie(header).items():
                 if name == "messages" and not self.keep_messages:
