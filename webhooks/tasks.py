@@ -14,8 +14,8 @@ MAX_COUNTDOWN = datetime.timedelta(minutes=5)  # beat comes every minute anyway;
 SCHEDULED = "webhooks:deliver_due:scheduled"
 
 
-@shared_task(acks_late=True, time_limit=600, soft_time_limit=570)
-def deliver_due() -> dict:
+@shared_task(bind=True, acks_late=True, time_limit=600, soft_time_limit=570)
+def deliver_due(self) -> dict:
     """Deliver what is due, then come back when the next retry or lease is due. One such follow-up run
     is scheduled at a time (a cache key), however many runs an outage's events started."""
     counts = deliveries_send_due()
@@ -23,5 +23,6 @@ def deliver_due() -> dict:
     if next_at is not None and not deliver_due.app.conf.task_always_eager:  # eager: nothing would wait
         wait = min(max(next_at - timezone.now(), datetime.timedelta(seconds=1)), MAX_COUNTDOWN)
         if cache.add(SCHEDULED, 1, timeout=math.ceil(wait.total_seconds())):
-            deliver_due.apply_async(countdown=wait.total_seconds())
+            queue = (self.request.delivery_info or {}).get("routing_key")  # the queue this worker serves
+            deliver_due.apply_async(countdown=wait.total_seconds(), queue=queue)
     return counts

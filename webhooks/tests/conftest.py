@@ -4,6 +4,7 @@ import http.server
 import json
 import socket
 import threading
+import time
 from collections import deque
 from contextlib import closing
 
@@ -35,6 +36,10 @@ class Receiver:
         self.requests: list[dict] = []
         self.answers: deque[int] = deque()
         self.hold = False
+        self.delay = 0.0  # seconds each answer takes
+        self.in_flight: dict[str, int] = {}
+        self.most_at_once_per_event = 0
+        self._lock = threading.Lock()
         self.arrived, self.release = threading.Event(), threading.Event()
         self.server = None
 
@@ -51,7 +56,14 @@ class Receiver:
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_POST(self):
                 body = self.rfile.read(int(self.headers["Content-Length"]))
-                receiver.requests.append({"path": self.path, "headers": dict(self.headers), "body": body})
+                event_id = self.headers.get("KeShi-Event-Id", "")
+                with receiver._lock:
+                    receiver.requests.append({"path": self.path, "headers": dict(self.headers), "body": body})
+                    receiver.in_flight[event_id] = receiver.in_flight.get(event_id, 0) + 1
+                    receiver.most_at_once_per_event = max(receiver.most_at_once_per_event, receiver.in_flight[event_id])
+                time.sleep(receiver.delay)
+                with receiver._lock:
+                    receiver.in_flight[event_id] -= 1
                 if receiver.hold:
                     receiver.arrived.set()
                     receiver.release.wait(60)
