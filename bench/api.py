@@ -82,6 +82,36 @@ def machine_key():
 # --------------------------------------------------------------------------- caller lookup
 
 
+class SqlTime:
+    """Milliseconds spent in cursor.execute, and statements, while open (connection.execute_wrapper;
+    connection.queries rounds each statement to a millisecond)."""
+
+    def __enter__(self):
+        from django.db import connection
+
+        self.spent, self.wrapper = [], connection.execute_wrapper(self)
+        self.wrapper.__enter__()
+        return self
+
+    def __call__(self, execute, sql, params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            self.spent.append(time.perf_counter() - started)
+
+    def __exit__(self, *exc):
+        self.wrapper.__exit__(*exc)
+
+    @property
+    def ms(self) -> float:
+        return sum(self.spent) * 1000
+
+    @property
+    def statements(self) -> int:
+        return len(self.spent)
+
+
 def lookup(args, log, key: str) -> list:
     from django.test import Client
     from django.urls import reverse
@@ -107,10 +137,13 @@ def lookup(args, log, key: str) -> list:
         f"case; {queries} SQL statements for a full mobile; load average {os.getloadavg()[0]:.2f}")  # fmt: skip
     rows = []
     for label, values in cases.items():
-        times = sorted(timed(client, url, [{"phone": value} for value in values], headers, found))
+        with SqlTime() as sql:
+            times = sorted(timed(client, url, [{"phone": value} for value in values], headers, found))
         p95 = percentile(times, 0.95) * 1000
         rows.append((label, f"{statistics.median(times) * 1000:.1f}", f"{p95:.1f}", f"≤ {LOOKUP_MS:.0f}",
                      p95 <= LOOKUP_MS))  # fmt: skip
+        log(f"  {label}: {sql.ms / (len(values) + 2):.1f} ms of SQL a request on average, "
+            f"{sql.statements / (len(values) + 2):.1f} statements")  # fmt: skip
     return rows
 
 
@@ -198,24 +231,14 @@ def poll_sql(args, log, client_obj, run: str) -> list:
     newest = PhoneCall.objects.order_by("-pk").values_list("pk", flat=True).first()
 
     def measure(after: int, status: int) -> tuple[list[float], int]:
-        """Milliseconds in cursor.execute per request (connection.queries rounds each to a millisecond)."""
         totals = []
         for _ in range(max(20, args.samples)):
-            spent = []
-
-            def timer(execute, sql, params, many, context, spent=spent):
-                started = time.perf_counter()
-                try:
-                    return execute(sql, params, many, context)
-                finally:
-                    spent.append(time.perf_counter() - started)
-
-            with connection.execute_wrapper(timer):
+            with SqlTime() as sql:
                 response = desk.get(url, {"after": after}, **headers)
             if response.status_code != status:
                 raise RuntimeError(f"calls:latest: HTTP {response.status_code}, expected {status}")
-            totals.append(sum(spent) * 1000)
-        return sorted(totals), len(spent)
+            totals.append(sql.ms)
+        return sorted(totals), sql.statements
 
     with CaptureQueriesContext(connection) as captured:
         desk.get(url, {"after": newest}, **headers)
