@@ -67,13 +67,14 @@ def parse_args(argv=None):
 def machine_key():
     """The bench's API client (every scope the bench uses) and a fresh key: its earlier keys are revoked,
     as the raw key is shown only once."""
-    from staff.clients import api_client_create, api_key_issue, api_key_revoke
+    from staff.clients import api_client_change, api_client_create, api_key_issue, api_key_revoke
     from staff.models import ApiClient
 
     client = ApiClient.objects.filter(name=CLIENT_NAME).first()
     if client is None:
         return api_client_create(actor=None, name=CLIENT_NAME, kind=ApiClient.Kind.OTHER, scopes=SCOPES,
                                  rate_per_minute=RATE)  # fmt: skip
+    client = api_client_change(actor=None, client=client, scopes=SCOPES, outlets=[], rate_per_minute=RATE)
     for key in client.keys.filter(revoked=False):
         api_key_revoke(actor=None, key=key)
     return client, api_key_issue(actor=None, client=client)[1]
