@@ -1,10 +1,14 @@
 """What every API endpoint answers the same way: errors as RFC 9457 problem details, in the language of
 Accept-Language (LocaleMiddleware has activated it), and a service's refusal as a 400 with its messages
-by field. The endpoints live in each app's api.py; crm/urls.py mounts them under /api/v1/.
+by field. The endpoints live in each app's api.py; crm/urls.py mounts them under /api/v1/. The schema declares
+these refusals on each operation where they can happen (declare_problems, problem_responses).
 """
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import JsonResponse
 from django.utils.translation import gettext as _
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
+from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
@@ -47,7 +51,7 @@ def _flatten(detail) -> tuple[str, dict]:
     return first, errors
 
 
-def problem(status_code: int, detail: str, *, code: str = "error", errors: dict | None = None) -> Response:
+def problem_body(status_code: int, detail: str, *, code: str = "error", errors: dict | None = None) -> dict:
     body = {
         "type": f"urn:keshi:problem:{code}",
         "title": _titles().get(status_code, _("Error")),
@@ -56,6 +60,11 @@ def problem(status_code: int, detail: str, *, code: str = "error", errors: dict 
     }
     if errors:
         body["errors"] = errors
+    return body
+
+
+def problem(status_code: int, detail: str, *, code: str = "error", errors: dict | None = None) -> Response:
+    body = problem_body(status_code, detail, code=code, errors=errors)
     return Response(body, status=status_code, content_type=PROBLEM_JSON)
 
 
@@ -79,3 +88,103 @@ def problem_exception_handler(exc, context):
         if header in response:
             answer[header] = response[header]
     return answer
+
+
+class ApiNotFoundMiddleware:
+    """An address under /api/ that names no endpoint (a card number with a slash in it, a booking number that
+    is not a number) is refused as problem details too: Django's 404 page is HTML for the staff, and a machine
+    reading JSON would choke on it."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (
+            response.status_code == 404
+            and request.path.startswith("/api/")
+            and response.get("Content-Type", "").partition(";")[0] != PROBLEM_JSON
+        ):
+            body = problem_body(404, _("Nothing is at this address of the API."), code="not_found")
+            return JsonResponse(body, status=404, content_type=PROBLEM_JSON, json_dumps_params={"ensure_ascii": False})
+        return response
+
+
+# The schema: every refusal above is declared where it can happen, as application/problem+json.
+PROBLEM_SCHEMA = {
+    "type": "object",
+    "description": "An error as RFC 9457 problem details, in the language of Accept-Language.",
+    "properties": {
+        "type": {"type": "string", "description": "urn:keshi:problem:<code>, e.g. urn:keshi:problem:invalid."},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "errors": {
+            "type": "object",
+            "additionalProperties": {"type": "array", "items": {"type": "string"}},
+            "description": "The messages by field (nested fields joined by dots), when the request was not valid.",
+        },
+    },
+    "required": ["type", "title", "status", "detail"],
+}
+PROBLEM_DESCRIPTIONS = {
+    400: "The request is not valid: `errors` names the fields.",
+    401: "No API key, or one that is wrong, revoked or expired.",
+    403: "The key lacks the scope, or the outlet is not one of its client's.",
+    404: "Not found (or not this client's).",
+    409: "Conflicts with a record the archive has already.",
+    412: "If-Match does not name the record as it is now: read it again.",
+    415: "The body is not JSON.",
+    428: "If-Match is needed.",
+    429: "Over the client's requests per minute: wait for Retry-After seconds.",
+}
+
+
+def problem_responses(*codes: int) -> dict:
+    """For extend_schema(responses=…): the refusals one view has beyond those every view has."""
+    return {(code, PROBLEM_JSON): OpenApiResponse(PROBLEM_SCHEMA, description=PROBLEM_DESCRIPTIONS[code])
+            for code in codes}  # fmt: skip
+
+
+def declare_problems(result, generator, request, public):
+    """drf-spectacular postprocessing hook: the refusals every endpoint under /api/v1/ can give, declared on
+    each operation. A key (401), a scope (403) and the rate (429) are checked for every operation; a body can
+    be malformed (400) or not JSON (415), query parameters are validated (400), and a path names a record
+    that may not exist (404). A view adds its own (409, 412, 428) with problem_responses()."""
+    result.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+    reference = {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    for path, operations in result.get("paths", {}).items():
+        if not path.startswith("/api/v1/"):
+            continue
+        for operation in operations.values():
+            parameters = {parameter["in"] for parameter in operation.get("parameters", [])}
+            codes = {401, 403, 429}
+            if "requestBody" in operation:
+                codes |= {400, 415}
+            if "query" in parameters:
+                codes.add(400)
+            if "path" in parameters:
+                codes.add(404)
+            responses = operation.setdefault("responses", {})
+            for code in sorted(codes):
+                responses.setdefault(str(code), {"description": PROBLEM_DESCRIPTIONS[code], "content": reference})
+            for answer in responses.values():
+                if PROBLEM_JSON in answer.get("content", {}):
+                    answer["content"] = reference
+            operation["responses"] = dict(sorted(responses.items()))
+    return result
+
+
+class ClockTimeFieldExtension(OpenApiSerializerFieldExtension):
+    """A time served as HH:MM (TimeField(format="%H:%M"), as the booking book writes it) is not the RFC 3339
+    `time` that drf-spectacular declares for every TimeField, whose seconds and offset a client's validator
+    would demand."""
+
+    target_class = "rest_framework.fields.TimeField"
+
+    @classmethod
+    def _matches(cls, target) -> bool:
+        return super()._matches(target) and getattr(target, "format", None) == "%H:%M"
+
+    def map_serializer_field(self, auto_schema, direction):
+        return {"type": "string", "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9]$", "example": "18:30"}

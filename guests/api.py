@@ -17,6 +17,7 @@ from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from crm.api import problem_responses
 from staff.api import client_of
 from staff.clients import api_reads_count
 
@@ -90,6 +91,12 @@ class GuestPages(pagination.CursorPagination):
     page_size_query_param = "page_size"
 
 
+class GuestPageOut(serializers.Serializer):
+    next = serializers.URLField(allow_null=True, help_text="The next page's address; null on the last page.")
+    previous = serializers.URLField(allow_null=True)
+    results = GuestOut(many=True)
+
+
 def _served(request, guests) -> None:
     api_reads_count(client=client_of(request), endpoint="guests", records=len(guests))
 
@@ -101,7 +108,7 @@ class GuestList(APIView):
         operation_id="guests_list",
         parameters=[OpenApiParameter("updated_since", datetime.datetime, description="Only guests changed since then."),
                     OpenApiParameter("cursor", str), OpenApiParameter("page_size", int)],
-        responses=GuestOut(many=True),
+        responses={200: GuestPageOut, **problem_responses(404)},
     )  # fmt: skip
     def get(self, request):
         guests = Guest.objects.filter(anonymised_at__isnull=True)
@@ -119,7 +126,7 @@ class GuestList(APIView):
         _served(request, page)
         return pages.get_paginated_response(GuestOut(page, many=True).data)
 
-    @extend_schema(operation_id="guests_create", request=GuestIn, responses={201: GuestOut})
+    @extend_schema(operation_id="guests_create", request=GuestIn, responses={201: GuestOut, **problem_responses(409)})
     def post(self, request):
         data = GuestIn(data=request.data)
         data.is_valid(raise_exception=True)
@@ -153,7 +160,7 @@ class GuestDetail(APIView):
         return response
 
     @extend_schema(
-        operation_id="guests_update", request=GuestIn, responses=GuestOut,
+        operation_id="guests_update", request=GuestIn, responses={200: GuestOut, **problem_responses(412, 428)},
         parameters=[OpenApiParameter("If-Match", str, OpenApiParameter.HEADER, required=True,
                                      description="The ETag of the guest as last read.")],
     )  # fmt: skip
