@@ -22,6 +22,7 @@ def test_one_command_creates_the_beat_schedules_and_running_it_again_changes_not
         "0 3 1 * * (m/h/dM/MY/d) Asia/Shanghai",
     )
     assert first["Bi-monthly archive review"][2]
+    assert first["Webhook deliveries"] == ("webhooks.tasks.deliver_due", "* * * * * (m/h/dM/MY/d) Asia/Shanghai", True)
 
 
 def test_the_schedules_are_shown_in_the_admin(admin_client):

@@ -9,7 +9,7 @@ import time
 
 import pytest
 from django.db import connection, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from crm.tasks import enqueue_suppressed
 from guests.services import guest_update
@@ -27,6 +27,13 @@ pytestmark = pytest.mark.django_db
 
 SECOND = datetime.timedelta(seconds=1)
 NOTHING = {"delivered": 0, "retry": 0, "failed": 0}
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """The log's words in English, which the tests read (a worker writes them in LANGUAGE_CODE)."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

@@ -52,6 +52,12 @@ SCHEDULES = {
         "Releases the tentative bookings whose hold has passed (cancelled, reason: hold expired), so their rooms "
         "show free on the board within five minutes; a booking being confirmed at that moment is left to the desk.",
     ),
+    "Webhook deliveries": (
+        "webhooks.tasks.deliver_due",
+        {"minute": "*"},
+        "Posts the webhook deliveries that are due: those the run sent after each change missed (Redis or the "
+        "workers were down), the retries after their backoff, and those a dead worker held past their lease.",
+    ),
 }
 
 
