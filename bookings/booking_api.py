@@ -19,6 +19,7 @@ from rest_framework.exceptions import APIException, NotFound, PermissionDenied, 
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from crm.db import replica_reads
 from guests.models import Guest
 from guests.validators import normalise_mobile
 from staff.api import client_of, outlet_allowed
@@ -260,6 +261,7 @@ class Availability(APIView):
 class BookingList(APIView):
     scopes = {"GET": "bookings:read", "POST": "bookings:write"}
 
+    @replica_reads
     @extend_schema(
         operation_id="bookings_list",
         parameters=[OpenApiParameter("date", datetime.date, required=True),

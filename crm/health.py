@@ -3,7 +3,8 @@
 Each part is reported on its own, because each fails on its own and costs something else:
 PostgreSQL down stops every page (503, take this host out); Redis down costs the cache and
 queues work that waits for it; no worker answering means imports, rules and greetings wait;
-a beat whose schedules have not run lately means nothing is started on time. Only those words
+a beat whose schedules have not run lately means nothing is started on time; a read replica down or
+late only sends its reads to the primary (crm/db.py). Only those words
 are answered, never a host name, a version or an error text, and no login is needed. The
 answer is kept for KESHI_HEALTH_CACHE_SECONDS in the process itself (not in Redis, which may
 be the part that is down), so polling every few seconds costs one check a period.
@@ -22,6 +23,8 @@ from django.http import JsonResponse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+
+from .db import replica_state
 
 OK, DOWN, LATE, NONE, NOT_USED = "ok", "down", "late", "none answered", "not used"
 _kept: dict = {}
@@ -89,6 +92,7 @@ def health_checks() -> dict[str, str]:
         "broker": broker,
         "workers": _workers(broker),
         "beat": NOT_USED if eager else _beat(database),
+        "replica": replica_state(),
     }
 
 

@@ -12,6 +12,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from crm.db import replica_reads
 from crm.paging import wants_fragment
 from staff.submissions import submitted_once
 
@@ -228,6 +229,7 @@ def card_template(request):
 
 @permission_required("guests.export_card", raise_exception=True)
 @require_GET
+@replica_reads
 def card_download(request, pk):
     guest = get_object_or_404(Guest, pk=pk, anonymised_at__isnull=True)
     return _xlsx_response(card_export(actor=request.user, guest=guest), f"客户信息卡-{guest.card_no}.xlsx")
@@ -235,6 +237,7 @@ def card_download(request, pk):
 
 @permission_required("guests.export_archive", raise_exception=True)
 @require_GET
+@replica_reads
 def cards_download(request):
     filterset = CardExportFilter(request.GET or None, queryset=Guest.objects.filter(anonymised_at__isnull=True))
     if "download" in request.GET and filterset.is_valid():
@@ -250,6 +253,7 @@ def cards_download(request):
 
 @permission_required("guests.export_archive", raise_exception=True)
 @require_GET
+@replica_reads
 def register_download(request):
     out = tempfile.TemporaryFile()  # written in write-only mode, then streamed from disk
     register_export(actor=request.user, out=out)

@@ -8,6 +8,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from crm.db import replica_reads
 from crm.paging import page_uncounted, query_with
 
 from .catalogue import REPORTS
@@ -27,6 +28,7 @@ def index(request):
 
 
 @permission_required(VIEW, raise_exception=True)
+@replica_reads
 def report_page(request, slug):
     """Every report the same way: bind the filters, read the rows, then the page or the download."""
     if slug not in REPORTS:

@@ -76,6 +76,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "axes.middleware.AxesMiddleware",
+    # Whoever just wrote reads the primary, not the replica, for a few seconds (crm/db.py).
+    "crm.db.PrimaryAfterWriteMiddleware",
 ]
 
 ROOT_URLCONF = "crm.urls"
@@ -102,6 +104,28 @@ DATABASES = {
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+
+
+def replica_database(env) -> dict | None:
+    """A streaming replica of DATABASE_URL for the reads that may be a little behind (crm/db.py). Not
+    atomic per request: most requests never touch it, and it takes no writes."""
+    if not env.str("DATABASE_REPLICA_URL", default=""):
+        return None
+    replica = env.db("DATABASE_REPLICA_URL")
+    replica["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+    replica["CONN_HEALTH_CHECKS"] = True
+    return replica
+
+
+if replica := replica_database(env):
+    DATABASES["replica"] = replica
+DATABASE_ROUTERS = ["crm.db.PrimaryReplicaRouter"]
+KESHI_REPLICA_READS = "replica" in DATABASES
+# Seconds someone who just wrote reads the primary; the lag past which the replica is not read; how
+# often a process checks it (crm/db.py).
+KESHI_REPLICA_STICKY_SECONDS = env.int("KESHI_REPLICA_STICKY_SECONDS", default=10)
+KESHI_REPLICA_MAX_LAG = env.int("KESHI_REPLICA_MAX_LAG", default=30)
+KESHI_REPLICA_CHECK_SECONDS = env.int("KESHI_REPLICA_CHECK_SECONDS", default=10)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "staff.User"
@@ -344,4 +368,9 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     # Every refusal is declared as problem details where it can happen (crm/api.py).
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "crm.api.declare_problems"],
+    # Several models have a "status"; each enum is named after its model.
+    "ENUM_NAME_OVERRIDES": {
+        "BookingStatusEnum": "bookings.models.Booking.Status",
+        "PosBillStatusEnum": "visits.models.PosBill.Status",
+    },
 }

@@ -14,6 +14,10 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_BROKER_URL = "memory://"
 DATABASES["default"]["CONN_MAX_AGE"] = 0
+# The replica as a test mirror of the primary (the same database): crm/tests/test_replica.py turns the
+# replica's reads on and checks which alias each page reads; everywhere else they stay on the primary.
+DATABASES["replica"] = {**DATABASES["default"], "ATOMIC_REQUESTS": False, "TEST": {"MIRROR": "default"}}
+KESHI_REPLICA_READS = False
 ALLOWED_HOSTS = ["*"]
 AXES_VERBOSE = False
 # The tests' TLS proxy stands at 10.0.0.2 (staff/tests/test_axes_proxy.py); 203.0.113.x is a stranger.

@@ -12,6 +12,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from crm.db import replica_reads
+
 from ..models import Review, ReviewLine
 from .decisions import review_approve, review_reject, tier_reason
 from .engine import review_changes
@@ -20,6 +22,7 @@ from .jobs import RUN, review_request, review_retry
 
 
 @permission_required(RUN, raise_exception=True)
+@replica_reads
 def review_list(request):
     reviews = Review.objects.select_related("started_by")[:24]
     return render(request, "reports/review_list.html", {"reviews": reviews})
@@ -57,6 +60,7 @@ def retry_review(request, pk):
 
 
 @permission_required(RUN, raise_exception=True)
+@replica_reads
 def review_detail(request, pk):
     review = get_object_or_404(Review.objects.select_related("previous"), pk=pk)
     if review.status != Review.Status.READY:
