@@ -112,6 +112,10 @@ class SubscriptionAdmin(admin.ModelAdmin):
         except (ValidationError, PermissionDenied) as error:
             raise _refused(error) from error
 
+    def has_delete_permission(self, request, obj=None):
+        """Switched off, not deleted: its deliveries stay in the log."""
+        return False
+
     @admin.action(description=_("Rotate the signing secret"))
     def rotate_secret(self, request, queryset):
         for subscription in queryset:
