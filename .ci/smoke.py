@@ -321,7 +321,8 @@ def main() -> None:
 
     step("one log format for web, worker and beat; no phone number in any log")
     require_running()
-    for unit, role in (("keshi-web", "web"), ("keshi-worker", "worker"), ("keshi-beat", "beat")):
+    for unit, role in (("keshi-web", "web"), ("keshi-worker", "worker"), ("keshi-worker-batch", "worker"),
+                       ("keshi-beat", "beat")):  # fmt: skip
         text = logs[unit].read_text(errors="replace")
         line = LOG_LINE.format(role=role, logger=r"[\w.]+")
         check(re.search(line, text, re.M), f"{unit}: no line in the format `<local time +zone> LEVEL {role}[pid] …`")

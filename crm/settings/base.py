@@ -266,6 +266,18 @@ KESHI_SMS_SIGNATURE = env.str("KESHI_SMS_SIGNATURE", default="")
 KESHI_SMS_TIMEOUT = env.float("KESHI_SMS_TIMEOUT", default=10)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Two queues, each with workers of its own (deploy/systemd): "interactive" for what someone waits on or
+# what is due now — card checks and imports, a guest's follow-ups after a page, greeting and SMS sends,
+# webhook deliveries, the sweeps, the hold release — and "batch" for the long runs nobody waits on at a
+# screen, so a review or a rules run over a million guests never delays an import's check.
+CELERY_TASK_DEFAULT_QUEUE = "interactive"
+BATCH_TASKS = (
+    "followups.tasks.run_daily_rules",
+    "reports.tasks.compute_review",
+    "reports.tasks.run_archive_review",
+    "guests.tasks.refresh_search_keys",
+)
+CELERY_TASK_ROUTES = {name: {"queue": "batch"} for name in BATCH_TASKS}
 # Worker and beat log through settings.LOGGING like the web (crm.celery, crm.logs).
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # migrate and beat's start apply followups' setup_schedules, so the schedules follow TIME_ZONE.

@@ -12,7 +12,7 @@ import pytest
 from django.conf import settings
 
 DEPLOY = Path(settings.BASE_DIR) / "deploy"
-UNITS = ("keshi-web", "keshi-worker", "keshi-beat")
+UNITS = ("keshi-web", "keshi-worker", "keshi-worker-batch", "keshi-beat")
 
 
 def unit(name: str) -> dict[str, list[str]]:
@@ -84,6 +84,7 @@ def test_each_unit_names_its_process_for_the_log_and_joins_keshi_target():
     assert roles == {
         "keshi-web": ["KESHI_PROCESS_ROLE=web"],
         "keshi-worker": ["KESHI_PROCESS_ROLE=worker"],
+        "keshi-worker-batch": ["KESHI_PROCESS_ROLE=worker"],
         "keshi-beat": ["KESHI_PROCESS_ROLE=beat"],
     }
     assert all(unit(name)["WantedBy"] == ["keshi.target"] for name in UNITS)

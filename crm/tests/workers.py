@@ -19,12 +19,14 @@ DOWN = "redis://127.0.0.1:1/0"  # nothing listens on port 1: Redis is down
 
 @contextmanager
 def broker_at(url: str, queue: str = "celery"):
-    """The web process's Celery app sends to `url` (and `queue`) for a while, not eagerly as in tests.
+    """The web process's Celery app sends to `url` (and every task to `queue`) for a while, not eagerly as
+    in tests.
 
     kombu keeps one connection pool per broker URL for the whole process; they are reset on the way
     in and out, so a pool closed here is never handed to a later test."""
     conf = app.conf
-    saved = {name: conf[name] for name in ("broker_url", "broker_write_url", "task_always_eager", "task_default_queue")}
+    names = ("broker_url", "broker_write_url", "task_always_eager", "task_default_queue", "task_routes")
+    saved = {name: conf[name] for name in names}
 
     def reconnect():
         pools.reset()
@@ -33,7 +35,9 @@ def broker_at(url: str, queue: str = "celery"):
 
     environment = os.environ.get("CELERY_BROKER_URL")  # which Celery prefers to its configuration
     os.environ["CELERY_BROKER_URL"] = url
-    conf.update(broker_url=url, broker_write_url=url, task_always_eager=False, task_default_queue=queue)
+    # Every task to the test's own queue, batch ones too: its worker takes them all.
+    conf.update(broker_url=url, broker_write_url=url, task_always_eager=False, task_default_queue=queue,
+                task_routes={})  # fmt: skip
     reconnect()
     try:
         yield
