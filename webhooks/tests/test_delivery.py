@@ -192,3 +192,15 @@ def test_two_workers_at_once_never_post_the_same_delivery_and_deliver_each_once(
     assert receiver.most_at_once_per_event == 1
     assert set(Delivery.objects.values_list("status", "attempts")) == {("delivered", 1)}
     assert sum(result["delivered"] for result in results) == 12
+
+
+def test_the_task_comes_back_for_the_next_retry_once_however_often_it_runs(guest, subscribe, manager, monkeypatch):
+    subscribe(f"http://127.0.0.1:{free_port()}/hook", "guest.updated")
+    change(guest, manager)
+    sent = []
+    monkeypatch.setitem(deliver_due.app.conf, "task_always_eager", False)
+    monkeypatch.setattr(deliver_due, "apply_async", lambda **options: sent.append(options))
+    assert deliver_due.run() == NOTHING | {"retry": 1}
+    assert deliver_due.run() == NOTHING
+    [options] = sent
+    assert 25 <= options["countdown"] <= 30
