@@ -64,3 +64,13 @@ def test_an_address_under_the_api_that_names_no_endpoint_is_refused_as_problem_d
 def test_a_staff_page_that_is_not_there_is_still_the_html_page(client_for, admin_user):
     response = client_for(admin_user).get("/guests/nowhere/at/all/")
     assert response.status_code == 404 and response["Content-Type"].startswith("text/html")
+
+
+@pytest.mark.parametrize("method, name", [("delete", "api:guests"), ("put", "api:calls"), ("get", "api:visits")])
+def test_a_method_an_endpoint_does_not_have_is_refused_with_405_and_allow_not_as_a_missing_scope(
+    client, api_key, method, name
+):
+    response = getattr(client, method)(reverse(name), **api_key("lookup"))
+    assert response.status_code == 405 and response["Content-Type"] == "application/problem+json"
+    assert "POST" in response["Allow"] and response.json()["status"] == 405
+    assert getattr(client, method)(reverse(name)).status_code == 401  # still no answer without a key

@@ -21,6 +21,7 @@ from schemathesis.specs.openapi.checks import (
     response_headers_conformance,
     response_schema_conformance,
     status_code_conformance,
+    unsupported_method,
 )
 
 from bookings.tests.factories import book, room
@@ -37,6 +38,7 @@ CHECKS = [
     content_type_conformance,
     response_schema_conformance,
     response_headers_conformance,
+    unsupported_method,
 ]
 # Fuzzed requests per operation, beside the coverage phase's: about a minute and a half on two cores.
 MAX_EXAMPLES = 10
@@ -66,7 +68,7 @@ def seeded(db):
                                      rate_per_minute=1_000_000)  # fmt: skip
     booking = book(_client.user, guest=guest, rooms=[peony])
     return {"key": raw, "card_no": guest.card_no, "mobile": guest.mobile, "booking": booking.pk,
-            "outlet": "YF", "room": "A01"}  # fmt: skip
+            "outlet": "YF", "room": "A01", "rooms": ["A01"], "past": "2026-12-01T18:00:00+08:00"}  # fmt: skip
 
 
 def served_schema() -> dict:
@@ -105,11 +107,18 @@ def before_generate_query(context, strategy):
 
 
 @schema.hook
+def before_generate_headers(context, strategy):
+    return _sometimes(strategy, lambda headers: headers | {"If-Match": "*"} if isinstance(headers, dict) else headers)
+
+
+@schema.hook
 def before_generate_body(context, strategy):
     def named(body):
         if not isinstance(body, dict):
             return body
-        body = _put(body, {"outlet": "outlet", "room": "room"})
+        body = _put(body, {"outlet": "outlet", "room": "room", "rooms": "rooms", "opened_at": "past"})
+        if "closed_at" in body:
+            body["closed_at"] = None
         if isinstance(body.get("guest"), dict):
             body["guest"] = {**body["guest"], "card_no": SEEDED["card_no"]}
         return body

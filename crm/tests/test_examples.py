@@ -145,7 +145,7 @@ def deliver(url, secret, event, *, timestamp=None, body=None, signature=None):
 
 def event(**data):
     return {"id": str(uuid.uuid4()), "type": "booking.created", "occurred_at": "2026-12-03T10:00:00+08:00",
-            "data": data or {"booking": 12, "card_no": "KS000001", "outlet": "YF"}}  # fmt: skip
+            "data": data or {"id": 12, "guest": "KS000001", "outlet": "YF", "rooms": ["A01"]}}  # fmt: skip
 
 
 def test_the_webhook_receiver_takes_a_signed_event_once_and_refuses_a_tampered_or_stale_one(receiver):
