@@ -13,5 +13,5 @@ def test_every_folder_with_tests_is_in_the_testpaths():
     ini = configparser.ConfigParser()
     ini.read(ROOT / "pytest.ini")
     listed = set(ini["pytest"]["testpaths"].split())
-    with_tests = {path.parent.name for path in ROOT.glob("*/tests/__init__.py")} | {"e2e"}
+    with_tests = {path.parent.parent.name for path in ROOT.glob("*/tests/__init__.py")} | {"e2e"}
     assert with_tests <= listed, sorted(with_tests - listed)
