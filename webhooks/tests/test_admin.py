@@ -46,7 +46,10 @@ def said(response) -> list[str]:
 
 def test_an_admin_subscribes_a_webhooks_client_and_sees_the_secret_once(client_for, superuser, api_key):
     machine = api_key("webhooks").client
+    other = api_key("guests:read").client
     client = client_for(superuser)
+    form = client.get(ADD).content.decode()
+    assert f'<option value="{machine.pk}">' in form and f'<option value="{other.pk}">' not in form
     response = client.post(ADD, {"client": machine.pk, "url": "https://pos.example.com/hook",
                                  "events": ["booking.created", "booking.cancelled"]})  # fmt: skip
     assert response.status_code == 302, response.content.decode()[:2000]
