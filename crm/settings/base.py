@@ -104,6 +104,10 @@ DATABASES = {
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+# Behind PgBouncer in transaction mode a transaction may run on another server connection than the last
+# one: no cursor may outlive its transaction, so Django's server-side cursors (iterator()) are off.
+KESHI_PGBOUNCER = env.bool("KESHI_PGBOUNCER", default=False)
+DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = KESHI_PGBOUNCER
 
 
 def replica_database(env) -> dict | None:
@@ -114,6 +118,7 @@ def replica_database(env) -> dict | None:
     replica = env.db("DATABASE_REPLICA_URL")
     replica["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     replica["CONN_HEALTH_CHECKS"] = True
+    replica["DISABLE_SERVER_SIDE_CURSORS"] = env.bool("KESHI_PGBOUNCER", default=False)
     return replica
 
 

@@ -2,7 +2,7 @@
 the processes write to (static files, uploads, compiled translations) outside the code."""
 
 from .base import *  # noqa: F403
-from .base import env, replica_database
+from .base import KESHI_PGBOUNCER, env, replica_database
 from .parse import absolute_path
 
 DEBUG = False
@@ -16,6 +16,7 @@ DATABASES = {"default": env.db("DATABASE_URL")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = KESHI_PGBOUNCER
 if replica := replica_database(env):
     DATABASES["replica"] = replica
 KESHI_REPLICA_READS = "replica" in DATABASES
