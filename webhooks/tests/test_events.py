@@ -9,7 +9,14 @@ from django.utils import timezone
 
 from bookings.services import booking_cancel, booking_change, booking_confirm, tentative_release_sweep
 from bookings.tests.factories import book, room, tomorrow
-from guests.services import guest_anonymise, guest_create, guest_merge, guest_update
+from guests.services import (
+    guest_anonymise,
+    guest_bulk_create,
+    guest_bulk_update,
+    guest_create,
+    guest_merge,
+    guest_update,
+)
 from guests.services.consent import guest_consent_withdraw
 from guests.tests.factories import GuestFactory
 from staff.clients import api_client_change, api_client_revoke
@@ -187,3 +194,13 @@ def test_nobody_subscribed_costs_one_query_and_writes_nothing(django_assert_num_
 def test_an_unknown_event_type_is_a_programming_error():
     with pytest.raises(ValueError), transaction.atomic():
         emit("guest.deleted", {})
+
+
+def test_an_import_emits_guest_updated_for_each_guest_it_made_or_changed_and_none_for_the_unchanged(subscribe,
+                                                                                                  manager):  # fmt: skip
+    kept, changed = GuestFactory(company="华为"), GuestFactory(company="旧公司")
+    subscribe(URL, "guest.updated")
+    made = guest_bulk_create(actor=manager, rows=[{"fields": {"surname": "李", "mobile": f"1370000000{n}"}}
+                                                  for n in range(3)])  # fmt: skip
+    guest_bulk_update(actor=manager, changes=[(kept.pk, {"company": "华为"}), (changed.pk, {"company": "华为"})])
+    assert sorted(event.data["card_no"] for event in events()) == sorted([*(g.card_no for g in made), changed.card_no])
