@@ -118,6 +118,8 @@ def follow(host: str, port: int, user: str, secret: str, calls: Calls) -> None:
         connection.sendall(f"Action: Login\r\nActionID: keshi-login\r\nUsername: {user}\r\nSecret: {secret}\r\n"
                            "Events: call\r\n\r\n".encode())  # fmt: skip
         reply = read_message(stream)
+        while reply is not None and "Response" not in reply:  # an event that came before the answer
+            reply = read_message(stream)
         if not reply or reply.get("Response") != "Success":
             raise PermissionError(f"The AMI refused the login of {user!r}: {(reply or {}).get('Message', 'no answer')}")
         log(f"logged in to the AMI at {host}:{port} as {user}")
