@@ -16,6 +16,7 @@ from drf_spectacular.renderers import OpenApiJsonRenderer
 from drf_spectacular.views import SpectacularAPIView
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
+from schemathesis.core.failures import FailureGroup
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     response_headers_conformance,
@@ -137,3 +138,21 @@ def test_every_operation_answers_as_its_schema_says(case, live_server, seeded):
     SEEDED.update(seeded)
     case.call_and_validate(base_url=live_server.url, headers={"Authorization": f"Api-Key {seeded['key']}"},
                            checks=CHECKS)  # fmt: skip
+
+
+def test_the_checks_fail_on_an_answer_that_breaks_its_schema(live_server, seeded):
+    """The harness can fail: against a schema that claims one more required field of a guest, the same checks
+    refuse the real answer (so a check that was switched off or never ran would show here)."""
+    claimed = served_schema()
+    guest = claimed["components"]["schemas"]["GuestOut"]
+    guest["properties"]["vip_lounge"] = {"type": "string"}
+    guest["required"] = [*guest.get("required", []), "vip_lounge"]
+    read = schemathesis.openapi.from_dict(claimed, config=config())["/api/v1/guests/{card_no}"]["GET"]
+    case = read.Case(path_parameters={"card_no": seeded["card_no"]})
+    with pytest.raises(FailureGroup, match="vip_lounge"):
+        case.call_and_validate(base_url=live_server.url, headers={"Authorization": f"Api-Key {seeded['key']}"},
+                               checks=CHECKS)  # fmt: skip
+    served = schemathesis.openapi.from_dict(served_schema(), config=config())["/api/v1/guests/{card_no}"]["GET"]
+    served.Case(path_parameters={"card_no": seeded["card_no"]}).call_and_validate(
+        base_url=live_server.url, headers={"Authorization": f"Api-Key {seeded['key']}"}, checks=CHECKS
+    )
