@@ -117,6 +117,14 @@ _ADMIN = (_MANAGER - MANAGER_ONLY) | {
     "staff.change_apiclient",
     "staff.view_clientkey",
     "staff.view_apireadday",
+    # Webhooks out: an API client's subscriptions, the delivery log and its replay.
+    "webhooks.view_subscription",
+    "webhooks.add_subscription",
+    "webhooks.change_subscription",
+    "webhooks.view_event",
+    "webhooks.view_delivery",
+    "webhooks.view_deliveryattempt",
+    "webhooks.replay_delivery",
 }
 
 ROLE_PERMISSIONS = {

@@ -32,7 +32,7 @@ class EventType(models.TextChoices):
 
 
 def local_http_allowed() -> bool:
-    return bool(settings.DEBUG or getattr(settings, "KESHI_WEBHOOKS_LOCAL_HTTP", False))
+    return bool(settings.DEBUG or settings.KESHI_WEBHOOKS_LOCAL_HTTP)
 
 
 def validate_webhook_url(value: str) -> None:

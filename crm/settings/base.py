@@ -276,6 +276,9 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # webhook deliveries, the sweeps, the hold release — and "batch" for the long runs nobody waits on at a
 # screen, so a review or a rules run over a million guests never delays an import's check.
 CELERY_TASK_DEFAULT_QUEUE = "interactive"
+# Webhook receivers are https; plain http to localhost only with DEBUG, or this on (the tests), for a
+# receiver on the same machine (webhooks.models).
+KESHI_WEBHOOKS_LOCAL_HTTP = False
 BATCH_TASKS = (
     "followups.tasks.run_daily_rules",
     "reports.tasks.compute_review",

@@ -14,7 +14,7 @@ from django.conf import settings
 ROOT = Path(settings.BASE_DIR)
 CATALOGUE = ROOT / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]|\{(\w*)\}")
-SOURCES = ("crm", "guests", "visits", "followups", "reports", "staff", "templates")
+SOURCES = ("crm", "staff", "webhooks", "guests", "visits", "bookings", "calls", "followups", "reports", "templates")
 
 
 def live_entries(po):
