@@ -95,3 +95,31 @@ def test_the_lookup_makes_as_many_queries_for_eight_matches_as_for_one(client, a
         return len(captured)
 
     assert queries("1111") == queries("2222")
+
+
+def test_the_last_visit_s_date_is_the_hotel_s_day_not_utc_s(client, api_key, manager):
+    import datetime
+
+    from django.utils import timezone
+
+    guest = GuestFactory(mobile="13922223333")
+    yesterday = timezone.localdate() - datetime.timedelta(days=1)
+    morning = timezone.make_aware(datetime.datetime.combine(yesterday, datetime.time(7, 30)))
+    record_visit(guest, manager, at=morning)  # 07:30 in Shanghai is 23:30 of the day before in UTC
+    [match] = lookup(client, api_key("lookup"), "13922223333").json()["matches"]
+    assert match["guest"]["last_visit"]["date"] == yesterday.isoformat()
+
+
+def test_dates_and_times_read_as_text_from_sqlite_become_the_model_s_values():
+    import datetime
+
+    from bookings.models import Booking
+    from bookings.phone import _field
+    from visits.models import Visit
+
+    assert _field(Visit, "visited_at", "2026-12-03 01:30:00") == datetime.datetime(
+        2026, 12, 3, 1, 30, tzinfo=datetime.UTC
+    )
+    assert _field(Booking, "date", "2026-12-24") == datetime.date(2026, 12, 24)
+    assert _field(Booking, "arrival_time", "18:30:00") == datetime.time(18, 30)
+    assert _field(Booking, "date", None) is None
