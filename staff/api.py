@@ -2,14 +2,53 @@
 outlets and its rate. Every app's api.py uses these; crm/api.py mounts the endpoints.
 """
 
+from django.db import connection
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions, permissions, throttling
 
-from .models import ApiClient, ClientKey
+from .models import ApiClient, ClientKey, User
 
 KEYWORD = "Api-Key"
+
+
+def _columns(model, alias: str) -> tuple[list[str], str]:
+    fields = [field.attname for field in model._meta.concrete_fields]
+    quote = connection.ops.quote_name
+    return fields, ", ".join(f"{alias}.{quote(field.column)}" for field in model._meta.concrete_fields)
+
+
+def key_with_client(prefix: str) -> ClientKey | None:
+    """The live key with this prefix, its client and the client's user, in one statement: as the package's
+    get_from_key with select_related("client__user"), written out because building that queryset cost
+    every API request more (4-5 ms) than PostgreSQL takes to answer it."""
+    quote = connection.ops.quote_name
+    parts = [(model, *_columns(model, alias)) for model, alias in ((ClientKey, "k"), (ApiClient, "c"), (User, "u"))]
+    select = ", ".join(columns for _model, _fields, columns in parts)
+    tables = {name: quote(model._meta.db_table) for name, model in (("key", ClientKey), ("client", ApiClient),
+                                                                   ("user", User))}  # fmt: skip
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {select} FROM {tables['key']} k JOIN {tables['client']} c ON c.id = k.client_id "
+            f"JOIN {tables['user']} u ON u.id = c.user_id WHERE k.prefix = %s AND NOT k.revoked LIMIT 1",
+            [prefix],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    instances, start = [], 0
+    for model, fields, _sql in parts:
+        values = list(row[start : start + len(fields)])
+        for index, field in enumerate(model._meta.concrete_fields):  # the conversions the ORM's compiler applies
+            col = field.get_col(model._meta.db_table)
+            for convert in connection.ops.get_db_converters(col) + field.get_db_converters(connection):
+                values[index] = convert(values[index], col, connection)
+        instances.append(model.from_db(connection.alias, fields, values))
+        start += len(fields)
+    key, client, user = instances
+    client.user, key.client = user, client
+    return key
 
 
 class ClientKeyAuthentication(authentication.BaseAuthentication):
@@ -23,9 +62,7 @@ class ClientKeyAuthentication(authentication.BaseAuthentication):
         if len(header) != 2:
             raise exceptions.AuthenticationFailed(_("Send the key as: Authorization: Api-Key <key>."))
         raw = header[1].decode(errors="replace")
-        # As the package's get_from_key, with the client and its user in the same query.
-        key = ClientKey.objects.select_related("client__user").filter(prefix=raw.partition(".")[0], revoked=False)
-        key = key.first()
+        key = key_with_client(raw.partition(".")[0])
         if key is None or not key.is_valid(raw):
             raise exceptions.AuthenticationFailed(_("This API key is not valid or has been revoked."))
         if key.has_expired:

@@ -111,3 +111,20 @@ def test_an_admin_adds_a_client_in_the_admin_and_sees_its_key_once(client_for, a
     assert response.status_code == 200 and key.is_valid(raw)
     again = client.get(reverse("admin:staff_apiclient_change", args=[api.pk])).content.decode()
     assert key.prefix in again and raw not in again  # the prefix stays visible, the key never again
+
+
+def test_the_key_is_read_with_its_client_and_user_as_the_orm_would_read_them():
+    from staff.api import key_with_client
+
+    client, raw = api_client_create(actor=None, name="POS 悦府", kind="pos", scopes=["lookup", "visits:write"],
+                                    outlets=[outlet()], rate_per_minute=60)  # fmt: skip
+    ClientKey.objects.filter(client=client).update(expiry_date=timezone.now() + datetime.timedelta(days=3))
+    key = key_with_client(raw.partition(".")[0])
+    stored = ClientKey.objects.select_related("client__user").get(pk=key.pk)
+    assert key.client.scopes == stored.client.scopes == ["lookup", "visits:write"]
+    assert key.expiry_date == stored.expiry_date and timezone.is_aware(key.expiry_date)
+    assert (key.client.user, key.client.created_at) == (stored.client.user, stored.client.created_at)
+    assert key.is_valid(raw) and not key.has_expired
+    api_key_issue(actor=None, client=client)
+    ClientKey.objects.filter(pk=key.pk).update(revoked=True)
+    assert key_with_client(raw.partition(".")[0]) is None
