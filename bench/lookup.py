@@ -25,9 +25,12 @@ from urllib.parse import urlsplit
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/keshi_bench"
 BENCH_USERNAME = "bench_frontdesk"
-TARGET_P95_MS = 20.0
-TARGET_RATIO = 3.0
-TARGET_RPS = 400.0
+# Issue 17's targets at 1,000,000 guests on an idle machine: the view's p95, the SQL's p95 (the selector's
+# own statement), one sync worker's lookups a second.
+TARGET_P95_MS = 10.0
+TARGET_SQL_MS = 2.0
+TARGET_RPS = 250.0
+HELLO_PATH = "/bench/hello/"
 
 # Production settings, as gunicorn runs them, with what a loopback run needs.
 BENCH_ENV = {
@@ -35,6 +38,7 @@ BENCH_ENV = {
     "DJANGO_SECRET_KEY": "keshi-bench-only-not-a-secret",
     "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
     "DJANGO_SECURE_SSL_REDIRECT": "false",
+    "KESHI_LOG_LEVEL": "WARNING",  # no access line per timed request
     "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
     "CACHE_URL": "redis://127.0.0.1:6379/2",
     # Production settings ask where collected files, uploads and compiled messages live (docs/deployment.md).
@@ -61,6 +65,20 @@ class Kind:
     pick: object  # row -> query text, or None to skip the row
     compound_only: bool = False
     queries: list[str] = field(default_factory=list)
+
+    def same_sql(self, limit: int) -> str:
+        """The selector's query as one would write it: its WHERE, ORDER BY and LIMIT."""
+        return f"SELECT {COLUMNS} FROM guests_guest WHERE {self.where} {RANK} LIMIT {int(limit)}"
+
+    def best_sql(self, limit: int) -> str:
+        """The best one can write by hand with today's indexes: each OR-ed condition as its own branch
+        ordered by rank and cut at the page (an index hands it over in rank order where one exists, as
+        guest_surname_idx and guest_mobile_tail_idx do), the branches merged and cut again."""
+        branches = [f"(SELECT {COLUMNS}, last_seen_at FROM guests_guest WHERE {condition} {RANK} LIMIT {int(limit)})"
+                    for condition in self.where.split(" OR ")]  # fmt: skip
+        if len(branches) == 1:
+            return self.same_sql(limit)
+        return f"SELECT {COLUMNS} FROM ({' UNION '.join(branches)}) AS best {RANK} LIMIT {int(limit)}"
 
 
 def _surname_pinyin(row):
@@ -187,6 +205,7 @@ class Timings:
     selector: list[float] = field(default_factory=list)
     view: list[float] = field(default_factory=list)
     raw: list[float] = field(default_factory=list)
+    best: list[float] = field(default_factory=list)
     rows: list[int] = field(default_factory=list)
     matches: list[int] = field(default_factory=list)
     mismatches: int = 0
@@ -210,19 +229,24 @@ def time_kind(kind: Kind, client, limit: int, count_matches: int) -> Timings:
 
     from guests.selectors import guest_search
 
-    sql = f"SELECT {COLUMNS} FROM guests_guest WHERE {kind.where} {RANK} LIMIT {int(limit)}"
+    sql, best = kind.same_sql(limit), kind.best_sql(limit)
+    paths = ("raw", "best", "selector", "view")
     result = Timings()
     with connection.cursor() as cursor:
         for i, query in enumerate(kind.queries):
             params = raw_params(query)
             # Rotate which path goes first so no path always meets a warmer cache.
-            order = ("raw", "selector", "view")[i % 3 :] + ("raw", "selector", "view")[: i % 3]
+            order = paths[i % 4 :] + paths[: i % 4]
             for path in order:
                 started = time.perf_counter()
                 if path == "raw":
                     cursor.execute(sql, params)
                     raw_ids = [row[0] for row in cursor.fetchall()]
                     result.raw.append(time.perf_counter() - started)
+                elif path == "best":
+                    cursor.execute(best, params)
+                    best_ids = [row[0] for row in cursor.fetchall()]
+                    result.best.append(time.perf_counter() - started)
                 elif path == "selector":
                     selector_ids = [guest.pk for guest in guest_search(query=query)]
                     elapsed = time.perf_counter() - started
@@ -235,7 +259,7 @@ def time_kind(kind: Kind, client, limit: int, count_matches: int) -> Timings:
                         raise RuntimeError(f"lookup view answered HTTP {response.status_code} for {query!r}")
                     view_rows = response.content.count(b"guest-row")
             result.rows.append(len(selector_ids))
-            if selector_ids != raw_ids or view_rows != len(selector_ids):
+            if selector_ids != raw_ids or best_ids != raw_ids or view_rows != len(selector_ids):
                 result.mismatches += 1
             if i < count_matches:
                 cursor.execute(f"SELECT count(*) FROM (SELECT 1 FROM guests_guest WHERE {kind.where} LIMIT 100000) m",
@@ -292,27 +316,26 @@ def ms(values: list[float], q: float) -> float:
 
 def report(kinds: list[Kind], results: dict[str, Timings], log) -> list[str]:
     """Print the table; returns the labels of the kinds that miss a target."""
-    header = (f"{'kind':<18} {'example':<14} {'n':>4} {'rows':>4} {'matches':>7}  {'selector med/p95 ms':>19}"
-              f"  {'view med/p95 ms':>15}  {'raw SQL med/p95 ms':>18}  {'ratio':>5}  target")  # fmt: skip
+    header = (f"{'kind':<18} {'example':<14} {'n':>4} {'rows':>4} {'matches':>7}  {'view med/p95 ms':>15}"
+              f"  {'selector med/p95':>16}  {'same SQL med/p95':>16}  {'best SQL med/p95':>16}  target")  # fmt: skip
     log(header)
     log("-" * len(header))
     misses = []
     for kind in kinds:
         t = results[kind.label]
-        sel, view, raw = (t.selector, t.view, t.raw)
-        ratio = ms(sel, 0.95) / max(ms(raw, 0.95), 1e-6)
-        ok = ms(sel, 0.95) <= TARGET_P95_MS and ms(view, 0.95) <= TARGET_P95_MS and ratio <= TARGET_RATIO
+        sel, view, raw, best = (t.selector, t.view, t.raw, t.best)
+        ok = ms(view, 0.95) <= TARGET_P95_MS and ms(raw, 0.95) <= TARGET_SQL_MS
         verdict = "ok" if ok else "MISS"
         if t.mismatches:
-            verdict += f" ({t.mismatches} differ from raw)"
+            verdict += f" ({t.mismatches} differ)"
         if not ok or t.mismatches:
             misses.append(kind.label)
         matches = f"{statistics.median(t.matches):,.0f}" if t.matches else "-"
         log(
             f"{kind.label:<18} {kind.queries[0]:<{14 - _wide(kind.queries[0])}} {len(sel):>4} "
             f"{statistics.median(t.rows):>4.0f} {matches:>7}  "
-            f"{ms(sel, 0.5):>9.2f} /{ms(sel, 0.95):>8.2f}  {ms(view, 0.5):>7.2f} /{ms(view, 0.95):>6.2f}  "
-            f"{ms(raw, 0.5):>8.2f} /{ms(raw, 0.95):>8.2f}  {ratio:>5.1f}  {verdict}"
+            f"{ms(view, 0.5):>7.2f} /{ms(view, 0.95):>6.2f}  {ms(sel, 0.5):>7.2f} /{ms(sel, 0.95):>7.2f}  "
+            f"{ms(raw, 0.5):>7.2f} /{ms(raw, 0.95):>7.2f}  {ms(best, 0.5):>7.2f} /{ms(best, 0.95):>7.2f}  {verdict}"
         )
     return misses
 
@@ -334,7 +357,7 @@ def parse_args(argv=None):
     parser.add_argument("--clients", type=int, default=8, help="concurrent clients for the throughput run")
     parser.add_argument(
         "--throughput-settings", default=None,
-        help="settings module for the gunicorn worker (default: the bench's own, crm.settings.production)",
+        help="settings module for the gunicorn worker (default bench.settings_hello: production's, with the hello view)",
     )  # fmt: skip
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--explain", action="store_true", help="print plans for every kind, not only misses")
@@ -389,13 +412,16 @@ def main(argv=None) -> int:
     rtt = round_trip_ms()
     log(f"PostgreSQL round trip (SELECT 1 over 127.0.0.1): median {rtt[0]:.2f} ms, p95 {rtt[1]:.2f} ms; "
         f"the view makes {view_queries(client)}.")  # fmt: skip
-    log(f"Targets: selector and view p95 <= {TARGET_P95_MS:.0f} ms, selector p95 <= {TARGET_RATIO:.0f}x raw SQL p95.")
+    log(
+        f"Targets: view p95 <= {TARGET_P95_MS:.0f} ms, its SQL (same SQL) p95 <= {TARGET_SQL_MS:.0f} ms. same SQL = the "
+        "selector's statement written out; best SQL = each OR-ed condition its own rank-ordered branch (Kind.best_sql)."
+    )
     log("")
     results = {kind.label: time_kind(kind, client, limit, count_matches=20) for kind in kinds}
     misses = report(kinds, results, log)
     log("")
-    log("rows = median rows returned; matches = median guests matching (first 20 values, capped at 100,000);")
-    log("ratio = selector p95 / raw SQL p95. Raw SQL per kind:")
+    log("rows = median rows returned; matches = median guests matching (first 20 values, capped at 100,000).")
+    log("Same SQL per kind:")
     for kind in kinds:
         log(f"  {kind.label:<18} SELECT {{13 columns}} FROM guests_guest WHERE {kind.where} {RANK} LIMIT {limit}")
 
@@ -411,17 +437,24 @@ def main(argv=None) -> int:
         queries = [query for kind in kinds for query in kind.queries]
         random.Random(args.seed).shuffle(queries)
         log("")
-        server_settings = args.throughput_settings or settings.SETTINGS_MODULE
+        server_settings = args.throughput_settings or "bench.settings_hello"
         log(f"Throughput: gunicorn crm.wsgi, 1 sync worker, settings {server_settings}, {args.clients} clients, "
             f"{args.throughput_seconds:.0f} s, {len(queries)} lookups of every kind in rotation")  # fmt: skip
         connection.close()
         figures = throughput.run(root=ROOT, queries=queries, session=session, clients=args.clients,
-                                 seconds=args.throughput_seconds, settings_module=server_settings, log=log)  # fmt: skip
+                                 seconds=args.throughput_seconds, settings_module=server_settings, log=log,
+                                 hello_path=HELLO_PATH)  # fmt: skip
         log(f"  requests {figures['requests']:,} in {figures['seconds']:.1f} s = {figures['rps']:.0f} lookups/s "
             f"(target >= {TARGET_RPS:.0f}); median {figures['median_ms']:.1f} ms, p95 {figures['p95_ms']:.1f} ms, "
             f"max {figures['max_ms']:.1f} ms; errors {figures['errors']}")  # fmt: skip
         for error in figures["first_errors"]:
             log(f"    e.g. {error}")
+        hello = figures["hello"]
+        log(f"  hello view ({HELLO_PATH}, the same worker and middleware, {hello['seconds']:.0f} s): "
+            f"{hello['rps']:.0f} requests/s, median {hello['median_ms']:.1f} ms, p95 {hello['p95_ms']:.1f} ms, "
+            f"errors {hello['errors']}")  # fmt: skip
+        log(f"  the lookup costs {hello['rps'] / max(figures['rps'], 1e-9):.1f}x the hello view's time a request "
+            f"(hello/s ÷ lookups/s); p95 ratio {figures['p95_ms'] / max(hello['p95_ms'], 1e-9):.1f}x")  # fmt: skip
         log(
             f"  load average after the run: {os.getloadavg()[0]:.1f} (2-core machine shares the clients and PostgreSQL)"
         )

@@ -33,9 +33,11 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def request_bytes(query: str, session: str) -> bytes:
+def request_bytes(query: str, session: str, path: str | None = None) -> bytes:
+    """The lookup fragment's request for `query`, or a GET of `path` with the same session and headers."""
+    target = path or f"/?q={quote(query)}"
     return (
-        f"GET /?q={quote(query)} HTTP/1.1\r\nHost: {HOST}\r\nHX-Request: true\r\n"
+        f"GET {target} HTTP/1.1\r\nHost: {HOST}\r\nHX-Request: true\r\n"
         f"Cookie: sessionid={session}\r\nConnection: close\r\n\r\n"
     ).encode()
 
@@ -101,34 +103,21 @@ def _client(port: int, payloads: list[bytes], offset: int, deadline: float, load
                 load.latencies.append(elapsed)
 
 
-def run(
-    *, root: Path, queries: list[str], session: str, clients: int, seconds: float, settings_module: str, log
-) -> dict:
-    """Start the worker, check one lookup, drive it, stop it; returns the figures."""
-    port = free_port()
-    env = os.environ | {"DJANGO_SETTINGS_MODULE": settings_module, "PYTHONWARNINGS": "ignore:No directory at"}
-    server = start_gunicorn(root=root, port=port, env=env, log=log)
-    try:
-        payloads = [request_bytes(query, session) for query in queries]
-        status, body = fetch(port, payloads[0])
-        if status != 200 or b'id="results"' not in body:
-            raise RuntimeError(f"the lookup fragment did not come back (HTTP {status}): {body[:300]!r}")
-        warm = Load()
-        _client(port, payloads, 0, time.perf_counter() + 2, warm)  # connections, caches, bytecode
-        load = Load()
-        deadline = time.perf_counter() + seconds
-        started = time.perf_counter()
-        threads = [
-            threading.Thread(target=_client, args=(port, payloads, n * 997, deadline, load), daemon=True)
-            for n in range(clients)
-        ]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=seconds + 30)
-        elapsed = time.perf_counter() - started
-    finally:
-        stop(server)
+def _drive(port: int, payloads: list[bytes], clients: int, seconds: float) -> dict:
+    warm = Load()
+    _client(port, payloads, 0, time.perf_counter() + 2, warm)  # connections, caches, bytecode
+    load = Load()
+    deadline = time.perf_counter() + seconds
+    started = time.perf_counter()
+    threads = [
+        threading.Thread(target=_client, args=(port, payloads, n * 997, deadline, load), daemon=True)
+        for n in range(clients)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=seconds + 30)
+    elapsed = time.perf_counter() - started
     latencies = sorted(load.latencies)
     return {
         "port": port,
@@ -142,6 +131,33 @@ def run(
         "errors": len(load.errors),
         "first_errors": sorted(set(load.errors))[:5],
     }
+
+
+def run(
+    *, root: Path, queries: list[str], session: str, clients: int, seconds: float, settings_module: str, log,
+    hello_path: str | None = None,
+) -> dict:  # fmt: skip
+    """Start the worker, check one lookup, drive it, stop it; returns the figures. With `hello_path` (a
+    view answering a few bytes through the same middleware, bench/urls_hello.py), the same worker is then
+    driven as long with that view, Django's floor: its figures are under "hello"."""
+    port = free_port()
+    env = os.environ | {"DJANGO_SETTINGS_MODULE": settings_module, "PYTHONWARNINGS": "ignore:No directory at"}
+    server = start_gunicorn(root=root, port=port, env=env, log=log)
+    try:
+        payloads = [request_bytes(query, session) for query in queries]
+        status, body = fetch(port, payloads[0])
+        if status != 200 or b'id="results"' not in body:
+            raise RuntimeError(f"the lookup fragment did not come back (HTTP {status}): {body[:300]!r}")
+        figures = _drive(port, payloads, clients, seconds)
+        if hello_path:
+            hello = [request_bytes("", session, hello_path)]
+            status, body = fetch(port, hello[0])
+            if status != 200:
+                raise RuntimeError(f"the hello view answered HTTP {status}: {body[:300]!r}")
+            figures["hello"] = _drive(port, hello, clients, seconds)
+    finally:
+        stop(server)
+    return figures
 
 
 def percentile(ordered: list[float], q: float) -> float:
