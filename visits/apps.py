@@ -27,12 +27,14 @@ class VisitsConfig(AppConfig):
                 "visits.Complaint": ("description", *COMPLAINT_TEXT),
                 "visits.ComplaintEvent": ("note",),
                 "visits.PosBill": (*BILL_TEXT, BILL_ITEMS),
+                "visits.PosBillAdjustment": ("reason",),
             },
             # The responsible department is the hotel's, not the guest's; a step's action is a code.
             keeps={
                 "visits.Complaint": ("department",),
                 "visits.ComplaintEvent": ("action",),
                 "visits.PosBill": ("bill_number",),
+                "visits.PosBillAdjustment": ("reference",),  # the POS's number of a void or refund
             },
         )
         # The POS's codes of outlets and rooms are the hotel's.

@@ -13,7 +13,7 @@ from django.db.models.functions import Replace
 from guests.forgetting import guest_mentions, marker
 from guests.models import Guest
 
-from .models import Complaint, ComplaintEvent, PosBill, Visit
+from .models import Complaint, ComplaintEvent, PosBill, PosBillAdjustment, Visit
 
 HOSTED_TEXT = ("notes", "dishes", "drinks")
 # A POS bill of a visit the guest hosted: who the bill named and what was ordered.
@@ -27,6 +27,7 @@ def visits_forget_guest(*, guest: Guest) -> None:
     Visit.objects.filter(pk__in=hosted).update(**dict.fromkeys(HOSTED_TEXT, ""))
     Visit.history.filter(id__in=hosted).update(**dict.fromkeys(HOSTED_TEXT, ""), history_change_reason=None)
     PosBill.objects.filter(visit_id__in=hosted).update(items=[], **dict.fromkeys(BILL_TEXT, ""))
+    PosBillAdjustment.objects.filter(bill__visit_id__in=hosted).update(reason="")
 
     at_table = list(Visit.objects.filter(companions=guest).exclude(guest=guest).values_list("pk", flat=True))
     if at_table:

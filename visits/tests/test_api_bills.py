@@ -304,3 +304,17 @@ def test_the_same_refund_sent_twice_at_the_same_moment_is_taken_off_once(api_key
         thread.join()
     assert sorted(answers) == [200, 201]
     assert Visit.objects.get().spend == Decimal("3000.00")
+
+
+def test_anonymising_forgets_why_the_bill_was_refunded_and_keeps_the_amounts(client, api_key, manager, coded):
+    from guests.services import guest_anonymise
+    from visits.models import PosBillAdjustment
+
+    guest = GuestFactory()
+    headers = api_key("visits:write")
+    post(client, headers, bill(guest={"card_no": guest.card_no}))
+    adjust(client, headers, reason="张总说鱼不新鲜")
+    guest_anonymise(guest=guest, actor=manager, reason="guest_request")
+    kept = PosBillAdjustment.objects.get()
+    assert (kept.reason, kept.reference, kept.amount) == ("", "R-1", Decimal("288.00"))
+    assert "鱼不新鲜" not in Visit.objects.get().notes
