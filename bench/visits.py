@@ -365,6 +365,22 @@ def seed_visits(*, connection, visits: int, seed: int, log) -> dict:
             [list(VISIT_TABLES)],
         )
         foreign_keys = cursor.fetchall()
+        # Other apps' tables that point at visits (a booking's visit, a till's bill): TRUNCATE refuses
+        # while their foreign keys stand, so they are dropped and restored with the others, and the
+        # seed refuses to run if any of their rows links a visit it is about to replace.
+        cursor.execute(
+            "SELECT c.conrelid::regclass::text, c.conname, pg_get_constraintdef(c.oid), a.attname FROM pg_constraint c "
+            "JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1] "
+            "WHERE c.contype = 'f' AND c.confrelid::regclass::text = ANY(%s) "
+            "AND NOT c.conrelid::regclass::text = ANY(%s)",
+            [list(VISIT_TABLES) + ["visits_historicalvisit"], list(VISIT_TABLES)],
+        )
+        for table, name, definition, column in cursor.fetchall():
+            cursor.execute(f'SELECT count(*) FROM "{table}" WHERE "{column}" IS NOT NULL')
+            if linked := cursor.fetchone()[0]:
+                raise SystemExit(f"{linked:,} rows of {table} link a visit ({column}); reseeding the visits would "
+                                 f"break them: use another bench database.")  # fmt: skip
+            foreign_keys.append((table, name, definition))
     if heavy is None:
         raise SystemExit("No tier-A guest to give 2,000 visits to; seed the guests first.")
     ids = [r[0] for r in rows]
@@ -414,11 +430,12 @@ def seed_visits(*, connection, visits: int, seed: int, log) -> dict:
         with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
             raw = cursor.cursor  # psycopg2's, for copy_expert
             cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
-            cursor.execute("TRUNCATE visits_complaintevent, visits_complaint, visits_visit_companions, visits_visit, "
-                           "visits_historicalvisit RESTART IDENTITY")  # fmt: skip
-            # Foreign keys are checked once, set-based, when they are added back below.
+            # Foreign keys are checked once, set-based, when they are added back below; dropped before
+            # the TRUNCATE, which refuses a table another one's foreign key points at.
             for table, name, _definition in foreign_keys:
                 cursor.execute(f'ALTER TABLE "{table}" DROP CONSTRAINT "{name}"')
+            cursor.execute("TRUNCATE visits_complaintevent, visits_complaint, visits_visit_companions, visits_visit, "
+                           "visits_historicalvisit RESTART IDENTITY")  # fmt: skip
             for _table, name, _sql in indexes:
                 cursor.execute(f'DROP INDEX "{name}"')
             # The generators write visits in guest-drawing order; a real table fills in the order
@@ -682,6 +699,14 @@ def build_rows(cursor, *, heavy: int, seed: int) -> list[Row]:
         return {"meal_period": r.choice(MealPeriod.values), "tier": r.choice("ABC")}
 
     everything = {"date_from": ""}  # an emptied date field: every date
+    # The list pages by cursor (crm.paging.page_keyset): page 100 of all dates is the link that
+    # follows the last visit of page 99, as the list itself writes it.
+    from crm.paging import keyset_cursor
+    from visits.views import VISIT_LIST_CURSOR_SALT, VISIT_LIST_PER_PAGE
+
+    cursor.execute("SELECT visited_at, id FROM visits_visit ORDER BY visited_at DESC, id DESC OFFSET %s LIMIT 1",
+                   [99 * VISIT_LIST_PER_PAGE - 1])  # fmt: skip
+    deep = {"cursor": keyset_cursor(cursor.fetchone(), salt=VISIT_LIST_CURSOR_SALT)}
     profile, visits, complaints = (reverse("guests:profile", args=[heavy]), reverse("visits:list"),
                                    reverse("visits:complaints"))  # fmt: skip
     statuses = [Complaint.Status.RECEIVED, Complaint.Status.ACCEPTED, Complaint.Status.ASSIGNED,
@@ -702,7 +727,7 @@ def build_rows(cursor, *, heavy: int, seed: int) -> list[Row]:
         Row("visits", "spend range, all dates", visits, lambda r: spend(r) | everything, lst),
         Row("visits", "staff (last 30 days)", visits, lambda r: {"served_by": r.choice(waiters)}, lst),
         Row("visits", "staff, all dates", visits, lambda r: {"served_by": r.choice(waiters)} | everything, lst),
-        Row("visits", "all dates, page 100", visits, lambda r: everything | {"page": 100}, lst),
+        Row("visits", "all dates, page 100", visits, lambda r: everything | deep, lst),
         Row("complaints", "no filter", complaints, lambda r: {}, lst),
         Row("complaints", "overdue", complaints, lambda r: {"overdue": "on"}, lst),
         Row("complaints", "status + category", complaints,

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import Count, Max, Min, Q, Sum
 from django.utils import timezone
 
@@ -118,6 +119,36 @@ def visit_suggestions(*, guest: Guest, outlet_id: int | None, recent: int = 200,
         dishes += [d for d, _ in counted_dishes.most_common() if d not in dishes]
         drinks += [d for d, _ in counted_drinks.most_common() if d not in drinks]
     return {"dishes": dishes[:limit], "drinks": drinks[:limit]}
+
+
+@dataclass(frozen=True)
+class ListTotals:
+    """The visits list's figures: exact up to the count limit; past it only that there are more than
+    `more_than` visits (and, over the whole archive, the planner's `estimate` of how many), no sums."""
+
+    visits: int | None
+    guests: int | None
+    spend: Decimal | None
+    more_than: int | None = None
+    estimate: int | None = None
+
+
+def visit_list_totals(*, rows, limit: int, whole_archive: bool) -> ListTotals:
+    """Visits, guests served and spend of the list's rows, reading at most `limit` + 1 of them (one
+    statement, a LIMIT subquery): a small result is counted and summed exactly, a big one is not
+    counted at all, as counting a million visits costs more than the page. `whole_archive` (no filter
+    at all) reads PostgreSQL's own estimate of the table's rows in place of a count (one more query)."""
+    capped = rows.order_by().values("spend", "party_size")[: limit + 1]
+    figures = capped.aggregate(visits=Count("*"), spend=Sum("spend"), guests=Sum("party_size"))
+    if figures["visits"] <= limit:
+        return ListTotals(visits=figures["visits"], guests=figures["guests"] or 0, spend=figures["spend"] or Decimal(0))
+    estimate = None
+    if whole_archive:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass", [Visit._meta.db_table])
+            row = cursor.fetchone()
+        estimate = row[0] if row and row[0] > limit else None  # -1: never analysed
+    return ListTotals(visits=None, guests=None, spend=None, more_than=limit, estimate=estimate)
 
 
 def complaint_figures(*, queryset) -> list[dict]:

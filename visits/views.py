@@ -1,15 +1,15 @@
 import datetime
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Sum
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from crm.paging import page_of
+from crm.paging import PER_PAGE, page_keyset, page_of
 from guests.models import Guest
 from staff.submissions import submitted_once
 
@@ -17,7 +17,7 @@ from .complaints import STEPS, complaint_record, complaint_steps_for, complaint_
 from .filters import ComplaintFilter, VisitFilter
 from .forms import ComplaintForm, ComplaintStepForm, VisitForm
 from .models import Complaint, Visit
-from .selectors import complaint_figures, visit_suggestions
+from .selectors import complaint_figures, visit_list_totals, visit_suggestions
 from .services import visit_can_correct, visit_correct, visit_record
 
 _FORM_FIELD_FOR = {"companions": "companion_cards", "guest": None}
@@ -83,12 +83,23 @@ def edit(request, pk):
 def visit_list(request):
     visits = Visit.objects.select_related("guest", "outlet", "room", "served_by")
     filterset = VisitFilter(_with_default_window(request.GET), queryset=visits)
-    rows = filterset.qs if filterset.is_valid() else visits.none()
-    totals = rows.aggregate(visits=Count("id"), spend=Sum("spend"), guests=Sum("party_size"))
-    page = page_of(request, rows.order_by("-visited_at", "-id"), count=totals["visits"])
+    valid = filterset.is_valid()
+    rows = filterset.qs if valid else visits.none()
+    whole_archive = valid and all(value in (None, "") for value in filterset.form.cleaned_data.values())
+    limit = getattr(settings, "KESHI_VISIT_LIST_COUNT_LIMIT", VISIT_LIST_COUNT_LIMIT)
+    totals = visit_list_totals(rows=rows, limit=limit, whole_archive=whole_archive)
+    page = page_keyset(request, rows, order=VISIT_LIST_ORDER, salt=VISIT_LIST_CURSOR_SALT, per_page=VISIT_LIST_PER_PAGE)
     return render(request, "visits/list.html", {"filter": filterset, "page": page, "totals": totals})
 
 
+# Newest first; the id orders the visits logged at the same minute, and pages are read by where
+# the last one stopped in this order (crm.paging.page_keyset), however deep.
+VISIT_LIST_ORDER = ("-visited_at", "-id")
+VISIT_LIST_PER_PAGE = PER_PAGE
+VISIT_LIST_CURSOR_SALT = "visits.list"
+# The list counts and sums at most this many visits (settings.KESHI_VISIT_LIST_COUNT_LIMIT overrides it):
+# beyond, it reads "more than 5,000".
+VISIT_LIST_COUNT_LIMIT = 5_000
 VISIT_LIST_DEFAULT_DAYS = 30
 
 
