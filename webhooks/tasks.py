@@ -9,6 +9,7 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from .delivery import deliveries_next_due, deliveries_send_due
+from .retention import webhook_log_sweep
 
 MAX_COUNTDOWN = datetime.timedelta(minutes=5)  # beat comes every minute anyway; well inside Redis's visibility
 SCHEDULED = "webhooks:deliver_due:scheduled"
@@ -26,3 +27,9 @@ def deliver_due(self) -> dict:
             queue = (self.request.delivery_info or {}).get("routing_key")  # the queue this worker serves
             deliver_due.apply_async(countdown=wait.total_seconds(), queue=queue)
     return counts
+
+
+@shared_task(acks_late=True, time_limit=1800, soft_time_limit=1700)
+def sweep_webhook_log() -> int:
+    """The delivery log past its days, deleted (webhooks.retention); safe to run twice."""
+    return webhook_log_sweep()

@@ -279,11 +279,14 @@ CELERY_TASK_DEFAULT_QUEUE = "interactive"
 # Webhook receivers are https; plain http to localhost only with DEBUG, or this on (the tests), for a
 # receiver on the same machine (webhooks.models).
 KESHI_WEBHOOKS_LOCAL_HTTP = False
+# Days the webhook events and their delivery log are kept (webhooks.retention).
+KESHI_WEBHOOK_LOG_DAYS = env.int("KESHI_WEBHOOK_LOG_DAYS", default=30)
 BATCH_TASKS = (
     "followups.tasks.run_daily_rules",
     "reports.tasks.compute_review",
     "reports.tasks.run_archive_review",
     "guests.tasks.refresh_search_keys",
+    "webhooks.tasks.sweep_webhook_log",
 )
 CELERY_TASK_ROUTES = {name: {"queue": "batch"} for name in BATCH_TASKS}
 # Worker and beat log through settings.LOGGING like the web (crm.celery, crm.logs).

@@ -27,6 +27,7 @@ BATCH = [
     "reports.tasks.compute_review",
     "reports.tasks.run_archive_review",
     "guests.tasks.refresh_search_keys",
+    "webhooks.tasks.sweep_webhook_log",
 ]
 
 

@@ -58,6 +58,12 @@ SCHEDULES = {
         "Posts the webhook deliveries that are due: those the run sent after each change missed (Redis or the "
         "workers were down), the retries after their backoff, and those a dead worker held past their lease.",
     ),
+    "Webhook log sweep": (
+        "webhooks.tasks.sweep_webhook_log",
+        {"minute": "40", "hour": "4"},
+        "Deletes the webhook events and their delivery log older than KESHI_WEBHOOK_LOG_DAYS (30 by default), "
+        "except those still to be delivered.",
+    ),
 }
 
 
