@@ -3,13 +3,13 @@ cancelled through the desk's services — refused like the desk when the room is
 still free), only at the outlets the key is bound to, the host named by card number or mobile."""
 
 import datetime
-import threading
 
 import pytest
 from django.db import connection
 from django.urls import reverse
 
 from bookings.models import Booking
+from crm.tests.concurrency import run_at_once
 from guests.models import Guest
 from guests.tests.factories import GuestFactory
 from staff.models import ApiReadDay, Outlet, Room
@@ -111,22 +111,9 @@ def test_two_partners_booking_the_same_room_at_the_same_moment_make_one_booking(
         pytest.skip("the concurrency guard is PostgreSQL's exclusion constraint")
     from django.test import Client
 
-    keys = [api_key("bookings:write"), api_key("bookings:write")]
-    bodies = [new_booking(), new_booking()]
-    start, answers = threading.Barrier(2), []
-
-    def attempt(headers, body):
-        try:
-            start.wait()
-            answers.append(post(Client(), headers, body).status_code)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=attempt, args=pair) for pair in zip(keys, bodies, strict=True)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    keys = iter([api_key("bookings:write"), api_key("bookings:write")])
+    answers, errors = run_at_once(lambda: post(Client(), next(keys), new_booking()).status_code)
+    assert errors == []
     assert sorted(answers) == [201, 409]
     assert Booking.objects.count() == 1
 

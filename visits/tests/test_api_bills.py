@@ -2,7 +2,6 @@
 a bill for a seated party completes its booking; through the API on PostgreSQL."""
 
 import datetime
-import threading
 from decimal import Decimal
 
 import pytest
@@ -13,6 +12,7 @@ from django.utils import timezone
 
 from bookings.services import booking_arrive
 from bookings.tests.factories import book, room, under_way
+from crm.tests.concurrency import run_at_once
 from guests.models import Guest
 from guests.tests.factories import GuestFactory
 from visits.models import PosBill, Visit
@@ -92,20 +92,8 @@ def test_the_same_bill_sent_twice_at_the_same_moment_makes_one_visit(api_key, co
     sync_role_groups(apps)
     guest = GuestFactory()
     headers = api_key("visits:write")
-    barrier, answers = threading.Barrier(2), []
-
-    def send():
-        try:
-            barrier.wait()
-            answers.append(post(Client(), headers, bill(guest={"card_no": guest.card_no})))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=send) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    answers, errors = run_at_once(lambda: post(Client(), headers, bill(guest={"card_no": guest.card_no})))
+    assert errors == []
     assert sorted(answer.status_code for answer in answers) == [200, 201]
     assert answers[0].json()["visit"] == answers[1].json()["visit"]
     assert Visit.objects.count() == 1 and PosBill.objects.count() == 1
@@ -288,20 +276,8 @@ def test_the_same_refund_sent_twice_at_the_same_moment_is_taken_off_once(api_key
         pytest.skip("row locks are PostgreSQL's")
     headers = api_key("visits:write")
     post(Client(), headers, bill(guest={"card_no": GuestFactory().card_no}))
-    start, answers = threading.Barrier(2), []
-
-    def send():
-        try:
-            start.wait()
-            answers.append(adjust(Client(), headers).status_code)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=send) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    answers, errors = run_at_once(lambda: adjust(Client(), headers).status_code)
+    assert errors == []
     assert sorted(answers) == [200, 201]
     assert Visit.objects.get().spend == Decimal("3000.00")
 
