@@ -3,8 +3,7 @@ BookingSettings.repeated_no_shows (default 2) bookings marked a no-show in the l
 
 import datetime
 
-from django.db.models import Count, IntegerField, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db import connection
 from django.utils import timezone
 from django.utils.translation import ngettext
 
@@ -14,22 +13,22 @@ WINDOW_DAYS = 365
 DEFAULT_THRESHOLD = BookingSettings._meta.get_field("repeated_no_shows").default
 
 
-def no_show_threshold():
-    """The setting as an expression, so the flag stays one query (the row may not exist yet)."""
-    setting = BookingSettings.objects.filter(pk=1).values("repeated_no_shows")
-    return Coalesce(Subquery(setting, output_field=IntegerField()), Value(DEFAULT_THRESHOLD))
+# The lookup asks for the flags of every page of results: the statement is written out, because building
+# the grouped queryset with its HAVING subquery cost more than PostgreSQL's answer (bench/lookup.py).
+_REPEATED = """
+SELECT guest_id, COUNT(*) FROM {booking} WHERE guest_id IN ({ids}) AND status = %s AND date > %s GROUP BY guest_id
+HAVING COUNT(*) >= COALESCE((SELECT repeated_no_shows FROM {settings} WHERE id = 1), %s)
+"""
 
 
 def repeated_no_shows(guest_ids: list[int]) -> dict[int, list[str]]:
     since = timezone.localdate() - datetime.timedelta(days=WINDOW_DAYS)
-    counts = (
-        Booking.objects.filter(guest_id__in=guest_ids, status=Booking.Status.NO_SHOW, date__gt=since)
-        .order_by()
-        .values("guest_id")
-        .annotate(no_shows=Count("id"))
-        .filter(no_shows__gte=no_show_threshold())
-        .values_list("guest_id", "no_shows")
-    )
+    quote = connection.ops.quote_name
+    sql = _REPEATED.format(booking=quote(Booking._meta.db_table), settings=quote(BookingSettings._meta.db_table),
+                           ids=", ".join(["%s"] * len(guest_ids)))  # fmt: skip
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*guest_ids, Booking.Status.NO_SHOW, since, DEFAULT_THRESHOLD])
+        counts = cursor.fetchall()
     return {
         guest_id: [
             ngettext("Repeated no-shows: %(count)d in a year", "Repeated no-shows: %(count)d in a year", count)
