@@ -11,16 +11,13 @@ here from its AppConfig.ready(), like the forgetters (guests/forgetting.py):
   entries' (id, at) pairs, and load(ids, actor) returns {id: object} for one page of them.
 
 The timeline is one UNION over every registered entry, newest first, paged in the database:
-one query for the page (with the number of entries) and one per kind of entry on it, however
-long the guest's history.
+one query for the page and one per kind of entry on it, however long the guest's history.
 """
 
-import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.core.paginator import Page, Paginator
-from django.db import connections
 from django.db.models import CharField, F, QuerySet, Value
 
 from .flags import guest_flags
@@ -69,57 +66,23 @@ def _keyed(entry: Entry, guest: Guest) -> QuerySet:
     )
 
 
-def _page_asked(page) -> int:
-    """The page number as Paginator.get_page reads it: 1 for anything that is not a whole number."""
-    try:
-        if isinstance(page, float) and not page.is_integer():
-            raise ValueError
-        return int(page)
-    except (TypeError, ValueError):
-        return 1
-
-
 def profile_timeline(*, guest: Guest, page, actor, per_page: int = 10, only: Iterable[str] | None = None) -> Page:
     """The registered entries of the guest, newest first, one page at a time; each object on the
-    page carries its kind in `entry` ("visit", "complaint", "followup", …). Pages as
-    Paginator.get_page does: the first for a page that is not a number, the last for one past it.
-
-    The page and the number of entries come in one statement (a window count over the UNION),
-    written out once: Paginator's count wrapped the UNION's queryset in a second one, and building
-    the two cost the 2,000-visit guest's profile 2-4 ms of ORM for 1-2 ms of SQL (bench/visits.py)."""
+    page carries its kind in `entry` ("visit", "complaint", "followup", …)."""
     kinds = [entry for name, entry in _entries.items() if only is None or name in only]
     if not kinds:
         return Paginator([], per_page).get_page(page)
     first, *others = (_keyed(entry, guest) for entry in kinds)
-    combined = first.union(*others, all=True) if others else first
-    sql, params = combined.query.sql_with_params()
-    db = connections[combined.db]
-    id_, kind_, at_ = (db.ops.quote_name(name) for name in ("id", "entry", "at"))
-    statement = (f"SELECT {id_}, {kind_}, COUNT(*) OVER () FROM ({sql}) AS timeline "
-                 f"ORDER BY {at_} DESC, {id_} DESC LIMIT %s OFFSET %s")  # fmt: skip
-
-    def read(number: int) -> tuple[list, int | None]:
-        with db.cursor() as cursor:
-            cursor.execute(statement, [*params, per_page, (number - 1) * per_page])
-            rows = cursor.fetchall()
-        return [(pk, kind) for pk, kind, _total in rows], (rows[0][2] if rows else None)
-
-    number = _page_asked(page)
-    rows, total = read(number) if number >= 1 else ([], None)
-    if total is None and number != 1:  # past the last page or before the first: the last, as get_page
-        rows, total = read(1)
-        number = max(1, math.ceil((total or 0) / per_page))
-        if number > 1:
-            rows, total = read(number)
-    paginator = Paginator([], per_page)
-    paginator.count = total or 0  # known from the statement: Paginator would count again
+    combined = first.union(*others, all=True).order_by("-at", "-id") if others else first.order_by("-at", "-id")
+    timeline = Paginator(combined, per_page).get_page(page)
     wanted: dict[str, list[int]] = {entry.name: [] for entry in kinds}
-    for pk, kind in rows:
+    for pk, kind, _at in timeline.object_list:
         wanted[kind].append(pk)
     loaded = {entry.name: entry.load(ids=wanted[entry.name], actor=actor) for entry in kinds if wanted[entry.name]}
     items = []
-    for pk, kind in rows:
+    for pk, kind, _at in timeline.object_list:
         item = loaded[kind][pk]
         item.entry = kind
         items.append(item)
-    return Page(items, number, paginator)
+    timeline.object_list = items
+    return timeline

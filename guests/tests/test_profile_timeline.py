@@ -67,7 +67,7 @@ def test_a_guest_without_entries_has_one_empty_page(manager):
         assert (page.number, list(page.object_list), page.paginator.count, page.has_other_pages()) == (1, [], 0, False)
     with CaptureQueriesContext(connection) as queries:
         profile_timeline(guest=guest, page=1, actor=manager)
-    assert len(queries) == 1
+    assert len(queries) == 1  # the count: no page to read
 
 
 def test_only_the_kinds_asked_for_are_read(history, manager):
@@ -76,12 +76,12 @@ def test_only_the_kinds_asked_for_are_read(history, manager):
     assert list(profile_timeline(guest=history, page=1, actor=manager, only=[]).object_list) == []
 
 
-def test_a_page_of_the_timeline_is_one_query_and_one_per_kind_on_it(history, manager):
+def test_a_page_of_the_timeline_is_its_count_its_page_and_one_query_per_kind_on_it(history, manager):
     profile_timeline(guest=history, page=2, actor=manager)  # the manager's permissions, read once
     with CaptureQueriesContext(connection) as queries:
         page = profile_timeline(guest=history, page=2, actor=manager)
     assert {item.entry for item in page.object_list} == {"visit", "complaint"}
-    assert len(queries) == 3
+    assert len(queries) == 4
 
 
 def test_the_profile_shows_the_second_page_of_the_timeline(client_for, manager, history):
