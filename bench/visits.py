@@ -831,7 +831,7 @@ def measure(rows: list[Row], client, args, log) -> list[Row]:
     misses = report(rows, log)
     log("")
     log("n = timed requests; matches = median visits/complaints the filter finds (first 10 requests; the visits")
-    log("list counts at most 5,000: 5,000 reads 'more than 5,000', the whole archive the planner's estimate). The")
+    log("list counts at most 2,000: 2,000 reads 'more than 2,000', the whole archive the planner's estimate). The")
     log("last four columns replay the slowest request once with its SQL captured: statements, the request's time,")
     log("the time of all its SQL and of its slowest statement; request - SQL = Python (ORM, forms, template).")
     log("'last 30 days' = no date in the request, so the list applies its default window; 'all dates' sends an")

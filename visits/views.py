@@ -98,8 +98,8 @@ VISIT_LIST_ORDER = ("-visited_at", "-id")
 VISIT_LIST_PER_PAGE = PER_PAGE
 VISIT_LIST_CURSOR_SALT = "visits.list"
 # The list counts and sums at most this many visits (settings.KESHI_VISIT_LIST_COUNT_LIMIT overrides it):
-# beyond, it reads "more than 5,000".
-VISIT_LIST_COUNT_LIMIT = 5_000
+# beyond, it reads "more than 2,000".
+VISIT_LIST_COUNT_LIMIT = 2_000
 VISIT_LIST_DEFAULT_DAYS = 30
 
 
