@@ -151,3 +151,15 @@ def test_a_refused_form_says_so_in_the_site_style_without_inline_code(front_desk
     assert 'data-testid="csrf-failure"' in page and "nothing was saved" in page
     assert inline_code(page) == []
     assert policy(response) == DIRECTIVES
+
+
+def test_htmx_never_copies_a_style_attribute_when_it_settles_a_swap(client_for, front_desk):
+    """A style set through the CSSOM (app.js's progress bar, Bootstrap's collapse) is an attribute in the
+    DOM; htmx's settle copies the listed attributes with setAttribute, which the policy refuses (an e2e
+    journey saw it when a swap met a collapse under way)."""
+    import json
+    import re
+
+    html = client_for(front_desk).get("/").content.decode()
+    config = json.loads(re.search(r"<meta name=\"htmx-config\" content='([^']+)'>", html).group(1))
+    assert "style" not in config["attributesToSettle"] and config["includeIndicatorStyles"] is False
