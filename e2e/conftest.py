@@ -142,3 +142,14 @@ def zhang(manager):
     room("芙蓉厅")
     room("兰亭")
     return guest
+
+
+def open_menu(page):
+    """On a narrow screen, open the menu and wait until Bootstrap's collapse has finished opening: a click
+    on a link while the menu is still growing can land on nothing (a journey at 375 px missed once)."""
+    from playwright.sync_api import expect
+
+    toggler = page.locator(".navbar-toggler")
+    if toggler.is_visible():
+        toggler.click()
+        expect(page.locator("#nav")).to_have_class(re.compile(r"(^|\s)show(\s|$)"))

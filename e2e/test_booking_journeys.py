@@ -24,7 +24,7 @@ from guests.models import Guest
 from guests.tests.factories import GuestFactory
 from staff import roles
 
-from .conftest import _no_browser
+from .conftest import _no_browser, open_menu
 from .test_guest_journeys import assert_no_horizontal_overflow, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -44,9 +44,7 @@ def tomorrow() -> datetime.date:
 
 def open_phone_booking(page, live_server, username):
     log_in(page, live_server, username)
-    toggler = page.locator(".navbar-toggler")
-    if toggler.is_visible():
-        toggler.click()
+    open_menu(page)
     page.get_by_test_id("nav-phone-booking").get_by_text(t(page, "Phone booking")).click()
     expect(page.get_by_test_id("phone-form")).to_be_visible()
 
@@ -135,9 +133,7 @@ def test_the_manager_prints_tomorrow_s_service_sheet_to_a4_with_the_taboos_and_w
     Guest.objects.filter(pk=zhang.pk).update(confidential_notes="董事长私事勿提")
     page = new_page(viewport=TABLET)
     log_in(page, live_server, "manager")
-    toggler = page.locator(".navbar-toggler")
-    if toggler.is_visible():
-        toggler.click()
+    open_menu(page)
     page.get_by_test_id("nav-service-sheet").click()
     page.get_by_label(t(page, "Date")).fill(tomorrow().isoformat())
     page.get_by_label(t(page, "Meal period")).select_option("dinner")

@@ -4,7 +4,7 @@ and follows a link to the screen that fixes it. Screenshots go to e2e/screenshot
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import SCREENSHOTS
+from .conftest import SCREENSHOTS, open_menu
 from .test_guest_journeys import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -14,9 +14,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_an_admin_finds_what_is_unset_and_opens_the_screen_that_fixes_it(new_page, live_server, admin_user, width):
     page = new_page(viewport={"width": width, "height": 900})
     log_in(page, live_server, "admin")
-    toggler = page.locator(".navbar-toggler")
-    if toggler.is_visible():
-        toggler.click()
+    open_menu(page)
     page.get_by_test_id("nav-setup").click()
     expect(page).to_have_url(f"{live_server.url}/staff/setup/")
     outlet = page.get_by_test_id("setup-outlet")
