@@ -5,20 +5,9 @@ the meal periods' lengths."""
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from staff.admin import SettingsRowAdmin
+from staff.admin import ReadOnlyMixin, SettingsRowAdmin
 
 from .models import Booking, BookingEvent, BookingRoom, BookingSettings, WaitingEntry
-
-
-class ReadOnlyMixin:
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class BookingRoomInline(ReadOnlyMixin, admin.TabularInline):

@@ -171,6 +171,19 @@ class UserAdmin(BaseUserAdmin):
         user_staff_status_sync(user=form.instance)  # the roles are saved only now
 
 
+class ReadOnlyMixin:
+    """An admin or inline whose rows are written by the services only: none added, changed or deleted here."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class SettingsRowAdmin(admin.ModelAdmin):
     """The one row of a SettingsRow model: its list opens the row itself, created with its defaults
     on first use, so an admin edits it on a fresh database without a permission to add rows (and

@@ -10,6 +10,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from staff.admin import ReadOnlyMixin
 from staff.models import ApiClient
 
 from .models import Delivery, DeliveryAttempt, EventType, Subscription
@@ -122,18 +123,11 @@ class SubscriptionAdmin(admin.ModelAdmin):
             _secret_shown(request, subscription_rotate_secret(actor=request.user, subscription=subscription))
 
 
-class DeliveryAttemptInline(admin.TabularInline):
+class DeliveryAttemptInline(ReadOnlyMixin, admin.TabularInline):
     model = DeliveryAttempt
     fields = ("at", "status_code", "error", "duration_ms")
     readonly_fields = fields
     extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 class SubscriptionFilter(admin.SimpleListFilter):
