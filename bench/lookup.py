@@ -204,6 +204,7 @@ def draw_queries(kinds: list[Kind], samples: int, seed: int) -> None:
 class Timings:
     selector: list[float] = field(default_factory=list)
     view: list[float] = field(default_factory=list)
+    sql: list[float] = field(default_factory=list)
     raw: list[float] = field(default_factory=list)
     best: list[float] = field(default_factory=list)
     rows: list[int] = field(default_factory=list)
@@ -224,22 +225,41 @@ def view_queries(client) -> str:
     return f"{len(captured)} SQL statements per lookup ({kinds})"
 
 
+def selector_sql(query: str) -> str:
+    """The statement guest_search sends for this query, as sent (parameters in place)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from guests.selectors import guest_search
+
+    with CaptureQueriesContext(connection) as captured:
+        guest_search(query=query)
+    if len(captured) != 1:
+        raise RuntimeError(f"guest_search sent {len(captured)} statements for {query!r}, expected one")
+    return captured[0]["sql"]
+
+
 def time_kind(kind: Kind, client, limit: int, count_matches: int) -> Timings:
     from django.db import connection
 
     from guests.selectors import guest_search
 
     sql, best = kind.same_sql(limit), kind.best_sql(limit)
-    paths = ("raw", "best", "selector", "view")
+    paths = ("sql", "raw", "best", "selector", "view")
     result = Timings()
     with connection.cursor() as cursor:
         for i, query in enumerate(kind.queries):
             params = raw_params(query)
+            own = selector_sql(query)
             # Rotate which path goes first so no path always meets a warmer cache.
-            order = paths[i % 4 :] + paths[: i % 4]
+            order = paths[i % 5 :] + paths[: i % 5]
             for path in order:
                 started = time.perf_counter()
-                if path == "raw":
+                if path == "sql":
+                    cursor.execute(own)
+                    own_ids = [row[0] for row in cursor.fetchall()]
+                    result.sql.append(time.perf_counter() - started)
+                elif path == "raw":
                     cursor.execute(sql, params)
                     raw_ids = [row[0] for row in cursor.fetchall()]
                     result.raw.append(time.perf_counter() - started)
@@ -259,7 +279,8 @@ def time_kind(kind: Kind, client, limit: int, count_matches: int) -> Timings:
                         raise RuntimeError(f"lookup view answered HTTP {response.status_code} for {query!r}")
                     view_rows = response.content.count(b"guest-row")
             result.rows.append(len(selector_ids))
-            if selector_ids != raw_ids or best_ids != raw_ids or view_rows != len(selector_ids):
+            if (selector_ids != raw_ids or own_ids != raw_ids or best_ids != raw_ids
+                    or view_rows != len(selector_ids)):  # fmt: skip
                 result.mismatches += 1
             if i < count_matches:
                 cursor.execute(f"SELECT count(*) FROM (SELECT 1 FROM guests_guest WHERE {kind.where} LIMIT 100000) m",
@@ -295,13 +316,8 @@ def explain(query: str, limit: int) -> str:
     """EXPLAIN (ANALYZE, BUFFERS) of the selector's own SQL for one query value."""
     from django.db import connection
 
-    from guests.models import Guest
-    from guests.selectors import RANK_ORDER, guest_search_condition
-
-    qs = Guest.objects.filter(guest_search_condition(query)).order_by(*RANK_ORDER)[:limit]
-    sql, params = qs.query.sql_with_params()
     with connection.cursor() as cursor:
-        cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql}", params)
+        cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {selector_sql(query)}")
         return "\n".join(row[0] for row in cursor.fetchall())
 
 
@@ -317,14 +333,15 @@ def ms(values: list[float], q: float) -> float:
 def report(kinds: list[Kind], results: dict[str, Timings], log) -> list[str]:
     """Print the table; returns the labels of the kinds that miss a target."""
     header = (f"{'kind':<18} {'example':<14} {'n':>4} {'rows':>4} {'matches':>7}  {'view med/p95 ms':>15}"
-              f"  {'selector med/p95':>16}  {'same SQL med/p95':>16}  {'best SQL med/p95':>16}  target")  # fmt: skip
+              f"  {'selector med/p95':>16}  {'its SQL med/p95':>16}  {'plain SQL med/p95':>17}"
+              f"  {'plain best med/p95':>18}  target")  # fmt: skip
     log(header)
     log("-" * len(header))
     misses = []
     for kind in kinds:
         t = results[kind.label]
-        sel, view, raw, best = (t.selector, t.view, t.raw, t.best)
-        ok = ms(view, 0.95) <= TARGET_P95_MS and ms(raw, 0.95) <= TARGET_SQL_MS
+        sel, view, own, raw, best = (t.selector, t.view, t.sql, t.raw, t.best)
+        ok = ms(view, 0.95) <= TARGET_P95_MS and ms(own, 0.95) <= TARGET_SQL_MS
         verdict = "ok" if ok else "MISS"
         if t.mismatches:
             verdict += f" ({t.mismatches} differ)"
@@ -335,7 +352,8 @@ def report(kinds: list[Kind], results: dict[str, Timings], log) -> list[str]:
             f"{kind.label:<18} {kind.queries[0]:<{14 - _wide(kind.queries[0])}} {len(sel):>4} "
             f"{statistics.median(t.rows):>4.0f} {matches:>7}  "
             f"{ms(view, 0.5):>7.2f} /{ms(view, 0.95):>6.2f}  {ms(sel, 0.5):>7.2f} /{ms(sel, 0.95):>7.2f}  "
-            f"{ms(raw, 0.5):>7.2f} /{ms(raw, 0.95):>7.2f}  {ms(best, 0.5):>7.2f} /{ms(best, 0.95):>7.2f}  {verdict}"
+            f"{ms(own, 0.5):>7.2f} /{ms(own, 0.95):>7.2f}  {ms(raw, 0.5):>8.2f} /{ms(raw, 0.95):>7.2f}  "
+            f"{ms(best, 0.5):>8.2f} /{ms(best, 0.95):>8.2f}  {verdict}"
         )
     return misses
 
@@ -413,15 +431,17 @@ def main(argv=None) -> int:
     log(f"PostgreSQL round trip (SELECT 1 over 127.0.0.1): median {rtt[0]:.2f} ms, p95 {rtt[1]:.2f} ms; "
         f"the view makes {view_queries(client)}.")  # fmt: skip
     log(
-        f"Targets: view p95 <= {TARGET_P95_MS:.0f} ms, its SQL (same SQL) p95 <= {TARGET_SQL_MS:.0f} ms. same SQL = the "
-        "selector's statement written out; best SQL = each OR-ed condition its own rank-ordered branch (Kind.best_sql)."
+        f"Targets: view p95 <= {TARGET_P95_MS:.0f} ms, its SQL p95 <= {TARGET_SQL_MS:.0f} ms. its SQL = the statement the "
+        "selector sends (the search keys for a short prefix), re-run on a cursor; plain SQL = the same WHERE over the "
+        "guest table's own indexes (the lookup before the search keys); plain best = each OR-ed condition of it its own "
+        "rank-ordered branch (Kind.best_sql)."
     )
     log("")
     results = {kind.label: time_kind(kind, client, limit, count_matches=20) for kind in kinds}
     misses = report(kinds, results, log)
     log("")
     log("rows = median rows returned; matches = median guests matching (first 20 values, capped at 100,000).")
-    log("Same SQL per kind:")
+    log("Plain SQL per kind:")
     for kind in kinds:
         log(f"  {kind.label:<18} SELECT {{13 columns}} FROM guests_guest WHERE {kind.where} {RANK} LIMIT {limit}")
 

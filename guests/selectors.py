@@ -4,12 +4,15 @@ import re
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import F, Q, QuerySet, Value
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Replace
 from django.db.models.lookups import StartsWith
 from django.utils.translation import gettext as _
 
-from .models import Guest
+from . import searchkeys
+from .models import Guest, GuestSearchKey
 from .pinyin import COMPOUND_SURNAMES, HAN, NAME_DOTS, reading, undotted
 from .services import CONFIDENTIAL_FIELDS
 from .validators import normalise_mobile
@@ -19,6 +22,7 @@ _PHONE = re.compile(r"^\+?\d+$")
 _LETTERS = re.compile(r"^[a-z]+$")
 
 RANK_ORDER = ("tier", "-last_seen_at", "-id")
+KEY_RANK = "ORDER BY tier, last_seen_at DESC, guest_id DESC"
 
 
 def guest_search_condition(query: str) -> Q | None:
@@ -71,15 +75,50 @@ def _transliterated_condition(text: str) -> Q:
     return Q(name_pinyin__startswith=key) & Q(StartsWith(_undotted_name(), plain))
 
 
+def guest_search_keys(query: str) -> list[str] | None:
+    """The search-key rows (guests/searchkeys.py) whose union is the query's matches, or None when the
+    query is not a short prefix (a phone, a card number, a longer prefix: the plain indexes answer it)."""
+    text = query.strip()
+    compact = re.sub(r"[\s\-()]", "", text)
+    if not compact or _PHONE.match(compact) or _CARD_NO.match(compact):
+        return None
+    key = compact.lower()
+    if _LETTERS.match(key):
+        return ["l" + key] if len(key) <= searchkeys.LETTERS else None
+    if not HAN.search(text) or len(text) > searchkeys.HAN_CHARS:
+        return None
+    keys = ["h" + text]
+    plain = undotted(text)
+    # The rule of _transliterated_condition: a text that can be a name typed without its dot.
+    if reading(plain) and (plain != text or len(plain) >= 4):
+        keys.append("u" + plain)
+    return keys
+
+
+def _keyed_ids(keys: list[str], limit: int) -> RawSQL:
+    """The first page's ids from the search keys: each key one index range already in rank order."""
+    table = GuestSearchKey._meta.db_table
+    branch = f"(SELECT guest_id, tier, last_seen_at FROM {table} WHERE key = %s {KEY_RANK} LIMIT %s)"
+    if len(keys) == 1:
+        return RawSQL(f"SELECT guest_id FROM {branch} AS page", (keys[0], limit))
+    union = " UNION ".join([branch] * len(keys))
+    params = [value for key in keys for value in (key, limit)]
+    return RawSQL(f"SELECT guest_id FROM ({union}) AS page {KEY_RANK} LIMIT %s", (*params, limit))
+
+
 def guest_search(*, query: str, limit: int | None = None) -> list[Guest]:
     """At most one page of guests, best tier first, most recently seen first."""
-    condition = guest_search_condition(query)
-    if condition is None:
-        return []
     limit = limit or settings.GUEST_LOOKUP_LIMIT
-    # Choose the page of ids first (answered from the covering rank index on
-    # PostgreSQL), then fetch only those rows.
-    ids = Guest.objects.filter(condition).order_by(*RANK_ORDER).values("pk")[:limit]
+    keys = guest_search_keys(query) if connection.vendor == "postgresql" else None
+    if keys is not None:
+        ids = _keyed_ids(keys, limit)
+    else:
+        condition = guest_search_condition(query)
+        if condition is None:
+            return []
+        # Choose the page of ids first (answered from the covering rank index on
+        # PostgreSQL), then fetch only those rows.
+        ids = Guest.objects.filter(condition).order_by(*RANK_ORDER).values("pk")[:limit]
     return list(
         Guest.objects.filter(pk__in=ids)
         .only(
