@@ -2,13 +2,14 @@
 
 The lookup is the busiest request of the day, and Django's template engine spent more
 time on its 20 rows than PostgreSQL spent finding them (about 7 ms of a 13 ms request at
-a million guests). This renders the same markup with format_html, escaping every value.
+a million guests). This renders the same markup with f-strings, every value through escape() (format_html's
+parsing of its format string per cell cost as much again).
 """
 
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
-from django.utils.safestring import SafeString
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from .flags import guest_flags
@@ -27,45 +28,31 @@ def mask_mobile(mobile: str) -> str:
     return "****" + (mobile[-shown:] if shown > 0 else "")
 
 
-def _row(guest, no_visit: str, url_prefix: str, tiers: dict, flags: dict):
-    name = (
-        format_html(' <span class="text-body-secondary fw-normal">{}</span>', guest.name)
-        if (guest.name and guest.name != guest.greeting)
-        else ""
-    )
+def _row(guest, no_visit: str, url_prefix: str, tiers: dict, flags: dict) -> str:
+    greeting = guest.greeting
+    name = (f' <span class="text-body-secondary fw-normal">{escape(guest.name)}</span>'
+            if guest.name and guest.name != greeting else "")  # fmt: skip
     company = guest.company + (f" · {guest.title}" if guest.title else "")
     warning = ""
     if guest.taboos or guest.allergies:
         joined = "；".join(filter(None, [guest.taboos, guest.allergies]))
-        warning = format_html('<div class="small text-danger">⚠ {}</div>', joined)
+        warning = f'<div class="small text-danger">⚠ {escape(joined)}</div>'
     if guest.pk in flags:
-        badges = format_html_join(" ", '<span class="badge text-bg-danger guest-flag">{}</span>',
-                                  ((label,) for label in flags[guest.pk]))  # fmt: skip
-        warning = format_html('{}<div class="small">{}</div>', warning, badges)
-    mobile = mask_mobile(guest.mobile)
+        badges = " ".join(f'<span class="badge text-bg-danger guest-flag">{escape(label)}</span>'
+                          for label in flags[guest.pk])  # fmt: skip
+        warning = f'{warning}<div class="small">{badges}</div>'
     seen = timezone.localtime(guest.last_visit_at).strftime("%Y-%m-%d") if guest.last_visit_at else no_visit
+    tier = escape(guest.tier)
     return (
-        f"{url_prefix}{guest.pk}/",
-        guest.tier.lower(),
-        tiers.get(guest.tier, guest.tier),
-        guest.tier,
-        guest.greeting,
-        name,
-        company,
-        warning,
-        mobile,
-        seen,
+        f'<a class="list-group-item list-group-item-action d-flex gap-3 align-items-start guest-row" '
+        f'href="{url_prefix}{guest.pk}/">'
+        f'<span class="badge tier tier-{escape(guest.tier.lower())}" title="{escape(tiers.get(guest.tier, guest.tier))}">'
+        f"{tier}</span>"
+        f'<div class="flex-grow-1"><div class="fw-semibold">{escape(greeting)}{name}</div>'
+        f'<div class="small text-body-secondary">{escape(company)}</div>{warning}</div>'
+        f'<div class="text-end small text-nowrap"><div class="font-monospace">{escape(mask_mobile(guest.mobile))}</div>'
+        f'<div class="text-body-secondary">{escape(seen)}</div></div></a>'
     )
-
-
-ROW = (
-    '<a class="list-group-item list-group-item-action d-flex gap-3 align-items-start guest-row" href="{}">'
-    '<span class="badge tier tier-{}" title="{}">{}</span>'
-    '<div class="flex-grow-1"><div class="fw-semibold">{}{}</div>'
-    '<div class="small text-body-secondary">{}</div>{}</div>'
-    '<div class="text-end small text-nowrap"><div class="font-monospace">{}</div>'
-    '<div class="text-body-secondary">{}</div></div></a>'
-)
 
 
 def guest_rows(results) -> SafeString:
@@ -74,4 +61,5 @@ def guest_rows(results) -> SafeString:
     no_visit = _("no visit yet")
     url_prefix = reverse("guests:profile", args=[0])[: -len("0/")]
     tiers = {value: str(label) for value, label in Guest.Tier.choices}
-    return format_html_join("\n", ROW, (_row(guest, no_visit, url_prefix, tiers, flags) for guest in results))
+    # Every value passes through escape(); the markup around them is this module's own.
+    return mark_safe("\n".join(_row(guest, no_visit, url_prefix, tiers, flags) for guest in results))

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import connection
 from django.db.models import F, Q, QuerySet, Value
-from django.db.models.expressions import RawSQL
 from django.db.models.functions import Replace
 from django.db.models.lookups import StartsWith
 from django.utils.translation import gettext as _
@@ -95,15 +94,29 @@ def guest_search_keys(query: str) -> list[str] | None:
     return keys
 
 
-def _keyed_ids(keys: list[str], limit: int) -> RawSQL:
-    """The first page's ids from the search keys: each key one index range already in rank order."""
+# What a row of the lookup shows (guests/rendering.py); the rest of the record is not read. In the
+# model's order of fields, as Model.from_db takes them.
+_SHOWN = {"id", "card_no", "tier", "name", "surname", "honorific", "company", "title", "mobile", "last_visit_at",
+          "taboos", "allergies", "anonymised_at"}  # fmt: skip
+PAGE_FIELDS = tuple(f.attname for f in Guest._meta.concrete_fields if f.attname in _SHOWN)
+
+
+def _keyed_page_sql(keys: list[str], limit: int) -> tuple[str, list]:
+    """The first page from the search keys, each key one index range already in rank order, joined to
+    the rows it shows: one statement, written out because compiling the equivalent queryset cost the
+    busiest request more than PostgreSQL's answer (bench/lookup.py)."""
     table = GuestSearchKey._meta.db_table
     branch = f"(SELECT guest_id, tier, last_seen_at FROM {table} WHERE key = %s {KEY_RANK} LIMIT %s)"
-    if len(keys) == 1:
-        return RawSQL(f"SELECT guest_id FROM {branch} AS page", (keys[0], limit))
-    union = " UNION ".join([branch] * len(keys))
     params = [value for key in keys for value in (key, limit)]
-    return RawSQL(f"SELECT guest_id FROM ({union}) AS page {KEY_RANK} LIMIT %s", (*params, limit))
+    if len(keys) == 1:
+        page = f"{branch} AS page"
+    else:
+        page = f"(SELECT * FROM ({' UNION '.join([branch] * len(keys))}) AS branches {KEY_RANK} LIMIT %s) AS page"
+        params.append(limit)
+    columns = ", ".join(f"g.{name}" for name in PAGE_FIELDS)
+    sql = (f"SELECT {columns} FROM {page} JOIN {Guest._meta.db_table} AS g ON g.id = page.guest_id "
+           "ORDER BY page.tier, page.last_seen_at DESC, page.guest_id DESC")  # fmt: skip
+    return sql, params
 
 
 def guest_search(*, query: str, limit: int | None = None) -> list[Guest]:
@@ -111,33 +124,18 @@ def guest_search(*, query: str, limit: int | None = None) -> list[Guest]:
     limit = limit or settings.GUEST_LOOKUP_LIMIT
     keys = guest_search_keys(query) if connection.vendor == "postgresql" else None
     if keys is not None:
-        ids = _keyed_ids(keys, limit)
-    else:
-        condition = guest_search_condition(query)
-        if condition is None:
-            return []
-        # Choose the page of ids first (answered from the covering rank index on
-        # PostgreSQL), then fetch only those rows.
-        ids = Guest.objects.filter(condition).order_by(*RANK_ORDER).values("pk")[:limit]
-    return list(
-        Guest.objects.filter(pk__in=ids)
-        .only(
-            "id",
-            "card_no",
-            "tier",
-            "name",
-            "surname",
-            "honorific",
-            "company",
-            "title",
-            "mobile",
-            "last_visit_at",
-            "taboos",
-            "allergies",
-            "anonymised_at",
-        )  # fmt: skip
-        .order_by(*RANK_ORDER)
-    )
+        sql, params = _keyed_page_sql(keys, limit)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+        return [Guest.from_db(connection.alias, PAGE_FIELDS, row) for row in rows]
+    condition = guest_search_condition(query)
+    if condition is None:
+        return []
+    # Choose the page of ids first (answered from the covering rank index on
+    # PostgreSQL), then fetch only those rows.
+    ids = Guest.objects.filter(condition).order_by(*RANK_ORDER).values("pk")[:limit]
+    return list(Guest.objects.filter(pk__in=ids).only(*PAGE_FIELDS).order_by(*RANK_ORDER))
 
 
 def guest_duplicates(*, mobile: str, name: str, company: str, exclude_id: int | None = None) -> QuerySet[Guest]:
