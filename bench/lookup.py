@@ -289,6 +289,55 @@ def time_kind(kind: Kind, client, limit: int, count_matches: int) -> Timings:
     return result
 
 
+def write_cost(samples: int, seed: int) -> dict:
+    """What the search keys add to a visit: the UPDATE of a guest's last_seen_at (as visit_record makes it)
+    with the key triggers and without them (session_replication_role = replica), each timed on its own,
+    in one transaction rolled back so the archive is left as it was."""
+    from django.db import connection, transaction
+
+    rng = random.Random(seed)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT max(id) FROM guests_guest")
+        top = cursor.fetchone()[0] or 1
+    ids = [rng.randint(1, top) for _ in range(samples * 2)]
+    update = "UPDATE guests_guest SET last_seen_at = last_seen_at + interval '1 second' WHERE id = %s"
+    figures = {}
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            for label, chunk in (("with keys", ids[:samples]), ("without keys", ids[samples:])):
+                if label == "without keys":
+                    cursor.execute("SET LOCAL session_replication_role = replica")
+                times = []
+                for guest_id in chunk:
+                    started = time.perf_counter()
+                    cursor.execute(update, [guest_id])
+                    times.append(time.perf_counter() - started)
+                figures[label] = (ms(times, 0.5), ms(times, 0.95))
+            raise _RolledBack
+    except _RolledBack:
+        pass
+    return figures
+
+
+class _RolledBack(Exception):
+    pass
+
+
+def sizes() -> list[tuple[str, int, int, int]]:
+    """(table, rows, heap bytes, index bytes) of the guest table and its search keys."""
+    from django.db import connection
+
+    out = []
+    with connection.cursor() as cursor:
+        for table in ("guests_guest", "guests_guestsearchkey"):
+            cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [table])
+            if not cursor.fetchone()[0]:
+                continue
+            cursor.execute(f"SELECT count(*), pg_relation_size(%s), pg_indexes_size(%s) FROM {table}", [table, table])
+            out.append((table, *cursor.fetchone()))
+    return out
+
+
 def round_trip_ms(samples: int = 500) -> tuple[float, float]:
     """Median and p95 of SELECT 1: the floor under every query on this machine."""
     from django.db import connection
@@ -451,6 +500,16 @@ def main(argv=None) -> int:
             log("")
             log(f"EXPLAIN (ANALYZE, BUFFERS) — {kind.label}, slowest value {query!r} ({elapsed * 1000:.1f} ms):")
             log(explain(query, limit))
+
+    log("")
+    log("Sizes:")
+    for table, rows, heap, index in sizes():
+        log(f"  {table:<22} {rows:>12,} rows, heap {heap / 2**20:>7,.0f} MB, indexes {index / 2**20:>7,.0f} MB")
+    cost = write_cost(samples=max(50, args.samples), seed=args.seed)
+    log("Write cost of the search keys: UPDATE of one guest's last_seen_at (what each recorded visit does), "
+        "median / p95 ms")  # fmt: skip
+    for label, (median, p95) in cost.items():
+        log(f"  {label:<13} {median:6.2f} / {p95:6.2f}")
 
     passed = not misses
     if args.throughput_seconds > 0:
