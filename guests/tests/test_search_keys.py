@@ -4,6 +4,7 @@ import datetime
 import random
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -134,6 +135,17 @@ def test_the_rebuild_makes_the_same_keys_the_triggers_keep():
 
     assert count == len(kept)
     assert set(GuestSearchKey.objects.values_list("guest_id", "key", "tier", "last_seen_at")) == kept
+
+
+def test_the_command_rebuilds_lost_keys(capsys):
+    guest = GuestFactory(name="张伟")
+    GuestSearchKey.objects.filter(guest=guest).delete()
+    assert guest_search(query="张") == []
+
+    call_command("refresh_search_keys", "--prefixes")
+
+    assert [g.pk for g in guest_search(query="张")] == [guest.pk]
+    assert "Prefix table rebuilt" in capsys.readouterr().out
 
 
 def queries_for(guest: Guest) -> set[str]:
