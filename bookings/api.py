@@ -5,11 +5,11 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
+from crm.api import OwnTransactionView
 from guests.models import Guest, RelatedPerson
-from staff.api import client_of
-from staff.clients import api_reads_count
+from staff.api import bound_outlets, client_of
+from staff.clients import api_reads_add
 from visits.models import MealPeriod
 
 from .models import Booking
@@ -79,10 +79,11 @@ def _caller(summary) -> dict:
     }  # fmt: skip
 
 
-class CallerLookup(APIView):
+class CallerLookup(OwnTransactionView):
     """Who is calling: a guest whose mobile it is, or a related person (a secretary, a driver) who books
     for a guest. The whole number (with or without +86, spaces or dashes) or its last four digits."""
 
+    # It writes nothing to the database (its reads are counted in Redis): outside the request's transaction.
     scopes = "lookup"
 
     @extend_schema(
@@ -95,7 +96,6 @@ class CallerLookup(APIView):
         lookup = caller_lookup(request.query_params.get("phone", ""))
         if lookup.too_short:
             raise ValidationError({"phone": [_("Give the whole number, or at least its last four digits.")]})
-        outlets = [outlet.pk for outlet in client_of(request).outlets.all()]
-        summaries = caller_summaries(lookup.matches, outlet_ids=outlets or None)
-        api_reads_count(client=client_of(request), endpoint="lookup", records=len(summaries))
+        summaries = caller_summaries(lookup.matches, outlet_ids=bound_outlets(request) or None)
+        api_reads_add(client=client_of(request), endpoint="lookup", records=len(summaries))
         return Response(LookupOut({"matches": [_caller(s) for s in summaries], "more": lookup.more}).data)

@@ -22,7 +22,7 @@ from rest_framework.views import APIView
 from crm.db import replica_reads
 from guests.models import Guest
 from guests.validators import normalise_mobile
-from staff.api import client_of, outlet_allowed
+from staff.api import bound_outlets, client_of, outlet_allowed
 from staff.clients import api_reads_count
 from staff.models import Outlet, Room
 from visits.models import MealPeriod
@@ -193,7 +193,7 @@ def _refused(error: DjangoValidationError):
 
 
 def _visible(request):
-    bound = [outlet.pk for outlet in client_of(request).outlets.all()]
+    bound = bound_outlets(request)
     bookings = Booking.objects.select_related("guest", "outlet").prefetch_related("rooms")
     return bookings.filter(outlet_id__in=bound) if bound else bookings
 

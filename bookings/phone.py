@@ -64,19 +64,47 @@ def _ends_with(phone: str, digits: str) -> bool:
 
 
 # The lookup is the phone system's most frequent request: its statements are written out, because
-# building the same querysets cost Django several times what PostgreSQL takes to answer them.
-_GUESTS = (
-    "SELECT * FROM {guest} WHERE anonymised_at IS NULL AND {where} ORDER BY tier, last_seen_at DESC, id DESC LIMIT %s"
-)
-_PEOPLE = (
-    "SELECT p.* FROM {person} p JOIN {guest} g ON g.id = p.guest_id WHERE {tail} = %s AND g.anonymised_at IS NULL"
-    " ORDER BY g.tier, g.last_seen_at DESC, p.id LIMIT %s"
-)
+# building the same querysets cost Django several times what PostgreSQL takes to answer them. Guests whose
+# mobile it is and related people whose phone it is (with their guest) come in one statement: each branch
+# walks its own index in rank order, and the outer ORDER BY keeps the guests first.
+_CALLERS = """
+SELECT 0 AS kind, m.*, {no_person} FROM (
+    SELECT g.tier AS o_tier, g.last_seen_at AS o_seen, g.id AS o_id, {guest_columns} FROM {guest} g
+    WHERE g.anonymised_at IS NULL AND {where} ORDER BY g.tier, g.last_seen_at DESC, g.id DESC LIMIT %s
+) m
+UNION ALL
+SELECT 1 AS kind, n.* FROM (
+    SELECT g.tier AS o_tier, g.last_seen_at AS o_seen, -p.id AS o_id, {guest_columns}, {person_columns}
+    FROM {person} p JOIN {guest} g ON g.id = p.guest_id WHERE {tail} = %s AND g.anonymised_at IS NULL
+    ORDER BY g.tier, g.last_seen_at DESC, p.id LIMIT %s
+) n
+ORDER BY kind, o_tier, o_seen DESC, o_id DESC
+"""
+_loaders: dict = {}
 
 
-def _tables(**extra) -> dict:
-    quote = connection.ops.quote_name
-    return {"guest": quote(Guest._meta.db_table), "person": quote(RelatedPerson._meta.db_table), **extra}
+def _loader(model, alias: str):
+    """The model's columns as `alias.column AS alias_column`, and a function that makes an instance of the
+    values read, with the conversions the ORM's compiler applies (JSON, dates on SQLite)."""
+    key = (model, alias, connection.vendor)
+    if key not in _loaders:
+        quote, fields = connection.ops.quote_name, model._meta.concrete_fields
+        names = [field.attname for field in fields]
+        columns = ", ".join(f"{alias}.{quote(field.column)} AS {quote(f'{alias}_{field.column}')}" for field in fields)
+        converters = []
+        for index, field in enumerate(fields):
+            col = field.get_col(model._meta.db_table)
+            for convert in connection.ops.get_db_converters(col) + field.get_db_converters(connection):
+                converters.append((index, convert, col))
+
+        def build(values, names=names, converters=converters):
+            values = list(values)
+            for index, convert, col in converters:
+                values[index] = convert(values[index], col, connection)
+            return model.from_db(connection.alias, names, values)
+
+        _loaders[key] = (len(fields), columns, build)
+    return _loaders[key]
 
 
 def caller_lookup(number: str) -> Lookup:
@@ -88,17 +116,30 @@ def caller_lookup(number: str) -> Lookup:
         return lookup
     # The digits are digits only: nothing in them is a LIKE wildcard.
     if len(digits) <= 6:
-        where, params = "mobile_tail = %s AND mobile LIKE %s", [digits[-4:], f"%{digits}"]
+        where, params = "g.mobile_tail = %s AND g.mobile LIKE %s", [digits[-4:], f"%{digits}"]
     else:
-        where, params = "mobile = %s", [digits]
-    found = list(Guest.objects.raw(_GUESTS.format(**_tables(where=where)), [*params, MATCHES + 1]))
+        where, params = "g.mobile = %s", [digits]
     # The index on the phone's last four digits (guests 0009) is RIGHT(phone, 4); SQLite has SUBSTR.
     tail = 'RIGHT(p."phone", 4)' if connection.vendor == "postgresql" else 'SUBSTR(p."phone", -4)'
-    people = list(RelatedPerson.objects.raw(_PEOPLE.format(**_tables(tail=tail)), [digits[-4:], MATCHES * 4]))
-    people = [person for person in people if _ends_with(person.phone, digits)]
-    hosts = Guest.objects.in_bulk({person.guest_id for person in people}) if people else {}
-    lookup.matches = [Match(guest) for guest in found]
-    lookup.matches += [Match(hosts[person.guest_id], person) for person in people]
+    guest_width, guest_columns, guest_of = _loader(Guest, "g")
+    person_width, person_columns, person_of = _loader(RelatedPerson, "p")
+    quote = connection.ops.quote_name
+    sql = _CALLERS.format(
+        guest=quote(Guest._meta.db_table), person=quote(RelatedPerson._meta.db_table), where=where, tail=tail,
+        guest_columns=guest_columns, person_columns=person_columns, no_person=", ".join(["NULL"] * person_width),
+    )  # fmt: skip
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, MATCHES + 1, digits[-4:], MATCHES * 4])
+        rows = cursor.fetchall()
+    for row in rows:
+        guest = guest_of(row[4 : 4 + guest_width])
+        if row[0] == 0:
+            lookup.matches.append(Match(guest))
+            continue
+        person = person_of(row[4 + guest_width : 4 + guest_width + person_width])
+        if _ends_with(person.phone, digits):
+            person.guest = guest
+            lookup.matches.append(Match(guest, person))
     lookup.more = len(lookup.matches) > MATCHES
     lookup.matches = lookup.matches[:MATCHES]
     return lookup
@@ -188,7 +229,8 @@ class CallerSummary:
 
 _SUMMARIES = """
 SELECT s.id, v.visited_at, vo.name, vr.name, b.id, b.date, b.meal_period, b.arrival_time, bo.name, b.party_size,
-       b.status, s.no_shows
+       b.status, s.no_shows,
+       (SELECT {names} FROM {booking_room} br JOIN {room} r ON r.id = br.room_id WHERE br.booking_id = b.id)
 FROM (
     SELECT g.id,
         (SELECT v.id FROM {visit} v WHERE v.guest_id = g.id {visit_outlets}
@@ -204,7 +246,8 @@ LEFT JOIN {room} vr ON vr.id = v.room_id
 LEFT JOIN {booking} b ON b.id = s.booking_id
 LEFT JOIN {outlet} bo ON bo.id = b.outlet_id
 """
-_ROOMS = "SELECT br.booking_id, r.name FROM {booking_room} br JOIN {room} r ON r.id = br.room_id WHERE br.booking_id IN ({ids})"
+# The next booking's rooms, joined in one text (a room's name has no control characters).
+ROOMS_APART = "\x1f"
 
 
 def _marks(values) -> str:
@@ -222,8 +265,8 @@ def _field(model, name: str, value):
 
 
 def caller_summaries(matches: list[Match], *, outlet_ids=None, now: datetime.datetime | None = None) -> list:
-    """Each match's last visit, next booking (at the given outlets, if any) and no-show count: two
-    statements whatever the number of matches, written out like caller_lookup's."""
+    """Each match's last visit, next booking (at the given outlets, if any) with its rooms, and no-show
+    count: one statement whatever the number of matches, written out like caller_lookup's."""
     ids = sorted({match.guest.pk for match in matches})
     if not ids:
         return []
@@ -233,28 +276,23 @@ def caller_summaries(matches: list[Match], *, outlet_ids=None, now: datetime.dat
         ("visit", Visit), ("booking", Booking), ("guest", Guest), ("outlet", Outlet), ("room", Room),
         ("booking_room", BookingRoom))}  # fmt: skip
     within = f"AND {{alias}}.outlet_id IN ({_marks(outlets)})" if outlets else ""
-    sql = _SUMMARIES.format(**tables, active=_marks(Booking.ACTIVE), guests=_marks(ids),
+    names = "string_agg(r.name, %s)" if connection.vendor == "postgresql" else "group_concat(r.name, %s)"
+    sql = _SUMMARIES.format(**tables, active=_marks(Booking.ACTIVE), guests=_marks(ids), names=names,
                             visit_outlets=within.format(alias="v"), booking_outlets=within.format(alias="b"))  # fmt: skip
-    params = [*outlets, *Booking.ACTIVE, now, *outlets, Booking.Status.NO_SHOW, *ids]
+    params = [ROOMS_APART, *outlets, *Booking.ACTIVE, now, *outlets, Booking.Status.NO_SHOW, *ids]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = {row[0]: row for row in cursor.fetchall()}
-        booked = [row[4] for row in rows.values() if row[4] is not None]
-        rooms: dict[int, list[str]] = {}
-        if booked:
-            cursor.execute(_ROOMS.format(**tables, ids=_marks(booked)), booked)
-            for booking_id, name in cursor.fetchall():
-                rooms.setdefault(booking_id, []).append(name)
     summaries = []
     for match in matches:
         _id, visited, visit_outlet, visit_room, booking, *rest = rows[match.guest.pk]
-        day, period, arrival, booking_outlet, party, status, no_shows = rest
+        day, period, arrival, booking_outlet, party, status, no_shows, rooms = rest
         last = visited and {"date": timezone.localdate(_field(Visit, "visited_at", visited)), "outlet": visit_outlet,
                             "room": visit_room}  # fmt: skip
         upcoming = booking and {
             "id": booking, "date": _field(Booking, "date", day), "meal_period": period,
             "arrival_time": _field(Booking, "arrival_time", arrival), "outlet": booking_outlet,
-            "rooms": sorted(rooms.get(booking, [])), "party_size": party, "status": status,
+            "rooms": sorted(rooms.split(ROOMS_APART)) if rooms else [], "party_size": party, "status": status,
         }  # fmt: skip
         summaries.append(CallerSummary(match=match, last_visit=last, next_booking=upcoming, no_shows=no_shows or 0))
     return summaries

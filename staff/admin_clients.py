@@ -7,7 +7,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from .clients import api_client_change, api_client_create, api_client_revoke, api_key_issue, api_key_revoke
+from .clients import (
+    api_client_change,
+    api_client_create,
+    api_client_revoke,
+    api_key_issue,
+    api_key_revoke,
+    api_reads_flush,
+)
 from .models import ApiClient, ApiReadDay, ClientKey
 
 
@@ -125,6 +132,10 @@ class ApiReadDayAdmin(admin.ModelAdmin):
     list_display = ("day", "client", "endpoint", "records")
     list_filter = ("client", "endpoint")
     date_hierarchy = "day"
+
+    def changelist_view(self, request, extra_context=None):
+        api_reads_flush()  # the reads counted in Redis since beat's last flush, a minute ago at most
+        return super().changelist_view(request, extra_context)
 
     def has_add_permission(self, request):
         return False

@@ -8,6 +8,7 @@ from django.urls import reverse
 from bookings.services import booking_no_show
 from guests.models import RelatedPerson
 from guests.tests.factories import GuestFactory
+from staff.clients import api_reads_flush
 from staff.models import ApiReadDay
 from visits.tests.factories import outlet, record_visit
 
@@ -75,7 +76,16 @@ def test_every_guest_read_is_counted_for_the_client_by_day(client, api_key, zhan
     lookup(client, headers, "2345")
     lookup(client, headers, "6789")
     lookup(client, headers, "9999")  # nobody: nothing read
+    api_reads_flush()
     assert ApiReadDay.objects.get(client=headers.client, endpoint="lookup").records == 2
+
+
+def test_a_lookup_writes_nothing_and_reads_in_three_statements(client, api_key, zhang, django_assert_num_queries):
+    headers = api_key("lookup")
+    with django_assert_num_queries(3) as captured:  # the key with its outlets, the callers, their summaries
+        assert lookup(client, headers, "6789").json()["matches"][0]["guest"]["next_booking"]["rooms"] == ["芙蓉厅"]
+    assert all(query["sql"].lstrip().startswith("SELECT") for query in captured.captured_queries)
+    assert not ApiReadDay.objects.exists()  # counted in Redis until the flush
 
 
 def test_the_lookup_makes_as_many_queries_for_eight_matches_as_for_one(client, api_key, manager):

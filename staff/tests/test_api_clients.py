@@ -125,6 +125,7 @@ def test_the_key_is_read_with_its_client_and_user_as_the_orm_would_read_them():
     assert key.expiry_date == stored.expiry_date and timezone.is_aware(key.expiry_date)
     assert (key.client.user, key.client.created_at) == (stored.client.user, stored.client.created_at)
     assert key.is_valid(raw) and not key.has_expired
+    assert key.client.bound_outlet_ids == [outlet().pk]  # the outlets it is bound to, in the same statement
     api_key_issue(actor=None, client=client)
     ClientKey.objects.filter(pk=key.pk).update(revoked=True)
     assert key_with_client(raw.partition(".")[0]) is None

@@ -58,6 +58,12 @@ SCHEDULES = {
         "Posts the webhook deliveries that are due: those the run sent after each change missed (Redis or the "
         "workers were down), the retries after their backoff, and those a dead worker held past their lease.",
     ),
+    "API reads count": (
+        "staff.tasks.flush_api_reads",
+        {"minute": "*"},
+        "Moves the API's reads of personal data that the caller lookup counts in Redis into the audit log's "
+        "per-day counts; the admin page of the API reads of personal data moves them too before it lists them.",
+    ),
     "Webhook log sweep": (
         "webhooks.tasks.sweep_webhook_log",
         {"minute": "40", "hour": "4"},
