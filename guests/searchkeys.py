@@ -125,12 +125,14 @@ def rebuild(cursor, *, index: bool = True) -> int:
     """Every guest's keys made again from the guest rows, in one statement; the count of keys.
 
     For a load that bypassed the triggers (a bench seed with session_replication_role =
-    replica) and for repair. The rank index is dropped for the load and built after it,
-    which is several times faster than keeping it row by row (index=False leaves the index alone:
-    the migration that creates the table builds it after this).
+    replica) and for repair; inside a transaction. The primary key and the rank index are
+    dropped for the load and built after it, which is several times faster than keeping them
+    row by row (index=False leaves them alone: the migration that creates the table builds
+    its index after this).
     """
     cursor.execute(f"TRUNCATE {TABLE}")
     if index:
+        cursor.execute(f"ALTER TABLE {TABLE} DROP CONSTRAINT IF EXISTS {TABLE}_pkey")
         cursor.execute("DROP INDEX IF EXISTS guestsearchkey_rank_idx")
     cursor.execute(
         f"INSERT INTO {TABLE} (guest_id, key, tier, last_seen_at) "
@@ -140,6 +142,8 @@ def rebuild(cursor, *, index: bool = True) -> int:
     )
     count = cursor.rowcount
     if index:
+        cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
+        cursor.execute(f"ALTER TABLE {TABLE} ADD CONSTRAINT {TABLE}_pkey PRIMARY KEY (guest_id, key)")
         cursor.execute(RANK_INDEX_SQL)
     cursor.execute(f"ANALYZE {TABLE}")
     return count
