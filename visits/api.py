@@ -7,10 +7,11 @@ from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from crm.api import OwnTransactionView
 from staff.api import client_of, outlet_allowed
 from staff.models import Outlet
 
-from .bills import bill_adjust, bill_receive, room_for_code
+from .bills import bill_adjust, bill_receive, outlet_and_room_for_codes
 from .models import PaymentMethod, PosBill, PosBillAdjustment
 
 
@@ -50,8 +51,8 @@ class BillOut(serializers.Serializer):
     guest = serializers.CharField(allow_null=True, help_text="The card number of the guest whose visit it is.")
 
 
-def _outlet(request, code: str) -> Outlet:
-    outlet = Outlet.objects.filter(code=code, is_active=True).first()
+def _outlet(request, code: str, outlet: Outlet | None = None) -> Outlet:
+    outlet = outlet or Outlet.objects.filter(code=code, is_active=True).first()
     if outlet is None:
         raise ValidationError({"outlet": [_("No outlet in use has this code.")]})
     if not outlet_allowed(request, outlet.pk):
@@ -104,7 +105,8 @@ class BillAdjustment(APIView):
         return Response(AdjustmentOut(body).data, status=status.HTTP_201_CREATED if new else status.HTTP_200_OK)
 
 
-class VisitFromBill(APIView):
+class VisitFromBill(OwnTransactionView):
+    # bill_receive opens the one transaction a bill needs, and a retry or a refusal needs none.
     scopes = {"POST": "visits:write"}
 
     @extend_schema(operation_id="visits_from_bill", request=BillIn, responses={201: BillOut, 200: BillOut})
@@ -112,9 +114,9 @@ class VisitFromBill(APIView):
         data = BillIn(data=request.data)
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
-        outlet = _outlet(request, fields.pop("outlet"))
-        room_code = fields.pop("room")
-        room = room_for_code(outlet, room_code)
+        code, room_code = fields.pop("outlet"), fields.pop("room")
+        outlet, room = outlet_and_room_for_codes(code, room_code)
+        outlet = _outlet(request, code, outlet)
         if room_code and room is None:
             raise ValidationError({"room": [_("%(outlet)s has no room or table with this code.") % {"outlet": outlet}]})
         guest = fields.pop("guest")

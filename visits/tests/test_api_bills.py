@@ -119,6 +119,25 @@ def test_a_bad_bill_is_a_problem_naming_its_field_and_nothing_is_written(client,
     assert not PosBill.objects.exists() and not Visit.objects.exists()
 
 
+def test_a_room_code_of_another_outlet_is_not_this_outlet_s_room(client, api_key, coded):
+    other = outlet("江南宴")
+    other.code = "JN"
+    other.save()
+    response = post(client, api_key("visits:write"), bill(outlet="JN"))  # A01 is 悦府's 牡丹厅
+    assert response.status_code == 400 and list(response.json()["errors"]) == ["room"]
+    assert post(client, api_key("visits:write"), bill(room="")).status_code == 201
+
+
+def test_a_bill_for_a_known_guest_costs_a_fixed_number_of_statements(client, api_key, coded,
+                                                                     django_assert_max_num_queries):  # fmt: skip
+    guest, headers = GuestFactory(), api_key("visits:write")
+    post(client, headers, bill(bill_number="B-1", guest={"card_no": GuestFactory().card_no}))  # the key's first use
+    # The key, the outlet with its room, the bill already kept?, the bill, its guest, the visit's own
+    # (visit_record), a seated booking?, the bill's visit: none of them read twice.
+    with django_assert_max_num_queries(27):
+        assert post(client, headers, bill(guest={"card_no": guest.card_no})).status_code == 201
+
+
 def test_a_bill_closing_before_it_opens_is_refused(client, api_key, coded):
     opened = timezone.localtime()
     body = bill(opened_at=opened.isoformat(), closed_at=(opened - datetime.timedelta(hours=1)).isoformat())
