@@ -427,6 +427,11 @@ def parse_args(argv=None):
         help="settings module for the gunicorn worker (default bench.settings_hello: production's, with the hello view)",
     )  # fmt: skip
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument(
+        "--seeder", choices=("python", "sql"), default=None,
+        help="python: bench/seed.py (GuestFaker, COPY); sql: bench/seed_sql.py (generate_series in PostgreSQL); "
+        "default sql above 1,000,000 guests",
+    )  # fmt: skip
     parser.add_argument("--explain", action="store_true", help="print plans for every kind, not only misses")
     parser.add_argument(
         "--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL),
@@ -460,7 +465,13 @@ def main(argv=None) -> int:
     existing = Guest.objects.count()
     if args.reset or existing != args.guests:
         log(f"Seeding {args.guests:,} guests (found {existing:,}) into {connection.settings_dict['NAME']} ...")
-        seed.seed(connection=connection, count=args.guests, seed=args.seed, log=log)
+        seeder = args.seeder or ("sql" if args.guests > 1_000_000 else "python")
+        if seeder == "sql":
+            from bench import seed_sql
+
+            seed_sql.seed(connection=connection, count=args.guests, seed=args.seed, log=log)
+        else:
+            seed.seed(connection=connection, count=args.guests, seed=args.seed, log=log)
     else:
         log(f"Reusing the {existing:,} guests already in {connection.settings_dict['NAME']} (--reset to reseed).")
 
