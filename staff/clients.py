@@ -227,10 +227,19 @@ def api_reads_flush() -> int:
     deleted only once its rows are committed (inside a caller's transaction, when that one commits), so a
     flush that dies or is rolled back leaves it for the next one; a flush that dies between its commit and
     that delete would add it twice, the one way a count can go wrong, and then too high, never lost. One
-    flush at a time: another one finding the lock returns 0."""
+    flush at a time: another one finding the lock returns 0, as does a flush while Redis does not answer
+    (the admin page still opens; beat's next run moves them)."""
     redis = cache_redis()
     if redis is None:
         return 0
+    try:
+        return _reads_flush(redis)
+    except RedisError as error:
+        logger.warning("API reads counted in Redis not moved to the audit log this time: %s", error)
+        return 0
+
+
+def _reads_flush(redis) -> int:
     pending, moving, lock = (cache.make_key(name) for name in (READS_PENDING, READS_MOVING, READS_LOCK))
     token = uuid.uuid4().hex
     if not redis.set(lock, token, nx=True, ex=READS_LOCK_SECONDS):
@@ -245,7 +254,7 @@ def api_reads_flush() -> int:
                     break
             moved += _reads_store(redis.hgetall(moving))
             if in_transaction:
-                transaction.on_commit(lambda: _reads_moved(redis, moving, lock, token))
+                transaction.on_commit(lambda: _reads_moved(redis, moving, lock, token), robust=True)
                 held = False
                 break
             redis.delete(moving)

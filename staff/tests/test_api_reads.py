@@ -141,6 +141,15 @@ def test_the_audit_log_s_admin_page_shows_the_reads_counted_until_now(client_for
     assert page.status_code == 200 and counted(phone) == 6
 
 
+def test_the_audit_log_s_admin_page_opens_while_redis_does_not_answer(client_for, admin_user, monkeypatch):
+    class Down:
+        def set(self, *args, **kwargs):
+            raise RedisConnectionError("Redis is down")
+
+    monkeypatch.setattr(clients, "cache_redis", lambda: Down())
+    assert client_for(admin_user).get(reverse("admin:staff_apireadday_changelist")).status_code == 200
+
+
 @pytest.mark.django_db(transaction=True)
 def test_no_read_is_lost_or_counted_twice_when_flushes_race_the_lookups():
     phone = machine()
