@@ -345,7 +345,7 @@ def _search_key_rebuild():
 
 def seed(
     *, connection, count: int, seed: int = 2026, log=print, now: datetime.datetime | None = None,
-    workers: int = WORKERS, chunk: int = CHUNK,
+    workers: int = WORKERS, chunk: int | None = None,
 ) -> dict:  # fmt: skip
     """Truncate the guest archive and generate `count` synthetic guests in PostgreSQL.
 
@@ -374,6 +374,8 @@ def seed(
             cursor.execute(f'TRUNCATE "{table}" RESTART IDENTITY CASCADE')
         for name, _sql in indexes:
             cursor.execute(f'DROP INDEX "{name}"')
+    # At least four chunks a connection, so that no connection waits long for the last one.
+    chunk = chunk or max(1, min(CHUNK, math.ceil(count / (4 * workers))))
     chunks = [(first, min(first + chunk, count + 1) - 1) for first in range(1, count + 1, chunk)]
     connections = [_open(connection, replica=search_keys_kept, parallel_sorts=workers == 1)
                    for _ in range(max(1, min(workers, len(chunks) or 1)))]  # fmt: skip
@@ -419,13 +421,9 @@ def seed(
             log(f"  {SEARCH_KEY_TABLE} exists but guests.searchkeys.rebuild does not: search keys not rebuilt")
         else:
             phase = time.perf_counter()
-            with connection.cursor() as cursor:
-                # Its rank index sorts ~25 keys a guest: 64 MB would spill to disk many times over.
-                cursor.execute(f"SET maintenance_work_mem = '{MAINTENANCE_WORK_MEM}'")
-                try:
-                    rebuild(cursor)
-                finally:
-                    cursor.execute("RESET maintenance_work_mem")
+            # In one transaction, as rebuild asks: its SET LOCAL of the sorts' memory holds for its index builds.
+            with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+                rebuild(cursor)
             phases["search keys"] = time.perf_counter() - phase
 
     phase = time.perf_counter()
@@ -482,7 +480,8 @@ def parse_args(argv=None):
     parser.add_argument("--guests", type=int, default=10_000_000, help="archive size (default %(default)s)")
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--workers", type=int, default=WORKERS, help="connections generating at once")
-    parser.add_argument("--chunk", type=int, default=CHUNK, help="guests per statement")
+    parser.add_argument("--chunk", type=int, default=None,
+                        help=f"guests per statement (default: a quarter of a connection's share, at most {CHUNK:,})")  # fmt: skip
     parser.add_argument(
         "--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL),
         help="the bench database (its name must contain 'bench'); default %(default)s",
