@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.core.paginator import Page, Paginator
+from django.db import connections
 from django.db.models import CharField, F, QuerySet, Value
 
 from .flags import guest_flags
@@ -66,6 +67,28 @@ def _keyed(entry: Entry, guest: Guest) -> QuerySet:
     )
 
 
+class _Statement:
+    """The timeline's UNION compiled once, for Paginator: its count and one page's slice are run as
+    SQL around it. Paginator's count and page of the queryset compiled the UNION twice, a millisecond
+    of the 2,000-visit guest's profile for under one of PostgreSQL's (bench/visits.py, issue 17)."""
+
+    def __init__(self, queryset: QuerySet):
+        self.sql, self.params = queryset.query.sql_with_params()
+        self.connection = connections[queryset.db]
+
+    def count(self) -> int:
+        with self.connection.cursor() as cursor:
+            cursor.execute(f"SELECT COUNT(*) FROM ({self.sql}) AS timeline", self.params)
+            return cursor.fetchone()[0]
+
+    def __getitem__(self, page: slice) -> list[tuple]:
+        if page.stop <= page.start:
+            return []
+        with self.connection.cursor() as cursor:
+            cursor.execute(f"{self.sql} LIMIT %s OFFSET %s", [*self.params, page.stop - page.start, page.start])
+            return cursor.fetchall()
+
+
 def profile_timeline(*, guest: Guest, page, actor, per_page: int = 10, only: Iterable[str] | None = None) -> Page:
     """The registered entries of the guest, newest first, one page at a time; each object on the
     page carries its kind in `entry` ("visit", "complaint", "followup", …)."""
@@ -74,7 +97,7 @@ def profile_timeline(*, guest: Guest, page, actor, per_page: int = 10, only: Ite
         return Paginator([], per_page).get_page(page)
     first, *others = (_keyed(entry, guest) for entry in kinds)
     combined = first.union(*others, all=True).order_by("-at", "-id") if others else first.order_by("-at", "-id")
-    timeline = Paginator(combined, per_page).get_page(page)
+    timeline = Paginator(_Statement(combined), per_page).get_page(page)
     wanted: dict[str, list[int]] = {entry.name: [] for entry in kinds}
     for pk, kind, _at in timeline.object_list:
         wanted[kind].append(pk)
