@@ -440,17 +440,23 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
-def main(argv=None) -> int:
-    args = parse_args(argv)
-    if "bench" not in urlsplit(args.database_url).path:
+def open_bench_database(database_url: str, log) -> None:
+    """Refuse a database whose name lacks 'bench' (the seeds truncate the guest archive), point Django at
+    it, create it if missing and set Django up."""
+    if "bench" not in urlsplit(database_url).path:
         sys.exit("Refusing to run: the database name must contain 'bench' (the seed truncates the guest archive).")
-    log = Tee()
-    configure(args.database_url)
-    ensure_database(args.database_url, log)
+    configure(database_url)
+    ensure_database(database_url, log)
 
     import django
 
     django.setup()
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    log = Tee()
+    open_bench_database(args.database_url, log)
     logging.getLogger("axes").setLevel(logging.WARNING)  # one line per force_login otherwise
     warnings.filterwarnings("ignore", message="No directory at")  # STATIC_ROOT: not collected, not needed
     from django.conf import settings

@@ -27,7 +27,6 @@ import sys
 import threading
 import time
 from pathlib import Path
-from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -490,18 +489,11 @@ def parse_args(argv=None):
 
 
 def main(argv=None) -> int:
-    from bench.lookup import Tee, configure, ensure_database
+    from bench.lookup import Tee, open_bench_database
 
     args = parse_args(argv)
-    if "bench" not in urlsplit(args.database_url).path:
-        sys.exit("Refusing to run: the database name must contain 'bench' (the seed truncates the guest archive).")
     log = Tee()
-    configure(args.database_url)
-    ensure_database(args.database_url, log)
-
-    import django
-
-    django.setup()
+    open_bench_database(args.database_url, log)
     from django.core.management import call_command
     from django.db import connection
 
