@@ -21,6 +21,7 @@ INTERACTIVE = [
     "webhooks.tasks.deliver_due",
     "bookings.tasks.release_expired_holds",
     "reports.tasks.sweep_reviews",
+    "staff.tasks.flush_api_reads",  # a minute's read counts into the audit log: small, and due every minute
 ]
 BATCH = [
     "followups.tasks.run_daily_rules",
