@@ -24,12 +24,9 @@ RANK_ORDER = ("tier", "-last_seen_at", "-id")
 KEY_RANK = "ORDER BY tier, last_seen_at DESC, guest_id DESC"
 
 
-def guest_search_condition(query: str) -> Q | None:
-    """How a front desk query reads: phone digits, card number, pinyin or Chinese.
-
-    Each kind maps to columns with an index built for it, so the lookup is one
-    indexed query whatever the archive's size.
-    """
+def _query_kind(query: str) -> tuple[str, str] | None:
+    """How a front desk query reads: (kind, value) with kind one of mobile, tail (four to six digits),
+    card, letters (pinyin or initials), han, other; None for nothing to look up."""
     text = query.strip()
     compact = re.sub(r"[\s\-()]", "", text)
     if not compact:
@@ -38,20 +35,35 @@ def guest_search_condition(query: str) -> Q | None:
         digits = normalise_mobile(compact)
         if len(digits) < 4:
             return None
-        if len(digits) <= 6:
-            return Q(mobile_tail=digits[-4:], mobile__endswith=digits)
-        return Q(mobile__startswith=digits)
+        return ("tail" if len(digits) <= 6 else "mobile"), digits
     if _CARD_NO.match(compact):
-        return Q(card_no__startswith=compact.upper())
+        return "card", compact.upper()
     key = compact.lower()
     if _LETTERS.match(key):
-        return Q(name_pinyin__startswith=key) | Q(name_initials__startswith=key)
-    if HAN.search(text):
-        condition = Q(name__startswith=text) | Q(honorific__startswith=text) | Q(company__startswith=text)
-        if len(text) == 1 or text in COMPOUND_SURNAMES:
-            condition |= Q(surname=text)
-        return condition | _transliterated_condition(text)
-    return Q(name__startswith=text) | Q(honorific__startswith=text) | Q(company__startswith=text)
+        return "letters", key
+    return ("han" if HAN.search(text) else "other"), text
+
+
+def guest_search_condition(query: str) -> Q | None:
+    """The query as a condition: each kind maps to columns with an index built for it, so the lookup is
+    one indexed query whatever the archive's size."""
+    kind, value = _query_kind(query) or (None, "")
+    if kind is None:
+        return None
+    if kind == "tail":
+        return Q(mobile_tail=value[-4:], mobile__endswith=value)
+    if kind == "mobile":
+        return Q(mobile__startswith=value)
+    if kind == "card":
+        return Q(card_no__startswith=value)
+    if kind == "letters":
+        return Q(name_pinyin__startswith=value) | Q(name_initials__startswith=value)
+    condition = Q(name__startswith=value) | Q(honorific__startswith=value) | Q(company__startswith=value)
+    if kind == "other":
+        return condition
+    if len(value) == 1 or value in COMPOUND_SURNAMES:
+        condition |= Q(surname=value)
+    return condition | _transliterated_condition(value)
 
 
 def _undotted_name():
@@ -77,19 +89,15 @@ def _transliterated_condition(text: str) -> Q:
 def guest_search_keys(query: str) -> list[str] | None:
     """The search-key rows (guests/searchkeys.py) whose union is the query's matches, or None when the
     query is not a short prefix (a phone, a card number, a longer prefix: the plain indexes answer it)."""
-    text = query.strip()
-    compact = re.sub(r"[\s\-()]", "", text)
-    if not compact or _PHONE.match(compact) or _CARD_NO.match(compact):
+    kind, value = _query_kind(query) or (None, "")
+    if kind == "letters":
+        return ["l" + value] if len(value) <= searchkeys.LETTERS else None
+    if kind != "han" or len(value) > searchkeys.HAN_CHARS:
         return None
-    key = compact.lower()
-    if _LETTERS.match(key):
-        return ["l" + key] if len(key) <= searchkeys.LETTERS else None
-    if not HAN.search(text) or len(text) > searchkeys.HAN_CHARS:
-        return None
-    keys = ["h" + text]
-    plain = undotted(text)
+    keys = ["h" + value]
+    plain = undotted(value)
     # The rule of _transliterated_condition: a text that can be a name typed without its dot.
-    if reading(plain) and (plain != text or len(plain) >= 4):
+    if reading(plain) and (plain != value or len(plain) >= 4):
         keys.append("u" + plain)
     return keys
 
@@ -123,24 +131,19 @@ def _plain_page_sql(query: str, limit: int) -> tuple[str, list] | None:
     """The page of a phone, a card number or a longer pinyin, written out like the keys' page (the same
     conditions as guest_search_condition's; their values are digits or letters, never a LIKE wildcard);
     None for the kinds the queryset builds."""
-    compact = re.sub(r"[\s\-()]", "", query.strip())
-    key = compact.lower()
-    if _PHONE.match(compact):
-        digits = normalise_mobile(compact)
-        if len(digits) < 4:
-            return None
-        if len(digits) == 4:
-            # The tail is the mobile's last four digits: said once, the planner walks the tail's index in
-            # rank order and stops at the page (with the LIKE as well it read all 1,000 of a tail at 10M).
-            where, params = "mobile_tail = %s", [digits]
-        elif len(digits) <= 6:
-            where, params = "mobile_tail = %s AND mobile LIKE %s", [digits[-4:], "%" + digits]
-        else:
-            where, params = "mobile LIKE %s", [digits + "%"]
-    elif _CARD_NO.match(compact):
-        where, params = "card_no LIKE %s", [compact.upper() + "%"]
-    elif _LETTERS.match(key):
-        where, params = "(name_pinyin LIKE %s OR name_initials LIKE %s)", [key + "%", key + "%"]
+    kind, value = _query_kind(query) or (None, "")
+    if kind == "tail" and len(value) == 4:
+        # The tail is the mobile's last four digits: said once, the planner walks the tail's index in
+        # rank order and stops at the page (with the LIKE as well it read all 1,000 of a tail at 10M).
+        where, params = "mobile_tail = %s", [value]
+    elif kind == "tail":
+        where, params = "mobile_tail = %s AND mobile LIKE %s", [value[-4:], "%" + value]
+    elif kind == "mobile":
+        where, params = "mobile LIKE %s", [value + "%"]
+    elif kind == "card":
+        where, params = "card_no LIKE %s", [value + "%"]
+    elif kind == "letters":
+        where, params = "(name_pinyin LIKE %s OR name_initials LIKE %s)", [value + "%", value + "%"]
     else:
         return None
     columns = ", ".join(PAGE_FIELDS)
