@@ -12,7 +12,7 @@ def complete_seated_booking(*, bill, visit, actor) -> None:
     day = timezone.localdate(bill.opened_at)
     seated = list(
         Booking.objects.filter(guest_id=visit.guest_id, outlet_id=visit.outlet_id, date=day,
-                               status=Booking.Status.ARRIVED)[:2]
+                               status=Booking.Status.ARRIVED).values_list("pk", flat=True)[:2]
     )  # fmt: skip
-    if len(seated) == 1:
-        booking_complete(actor=None, booking=seated[0], visit=visit)
+    if len(seated) == 1:  # most bills have none: the ids alone, and booking_complete reads the one locked
+        booking_complete(actor=None, booking=Booking(pk=seated[0]), visit=visit)

@@ -34,13 +34,14 @@ def on_bill_visit(hook: Callable[..., object]) -> None:
     _hooks[f"{hook.__module__}.{hook.__qualname__}"] = hook
 
 
-def guest_for_bill(*, card_no: str, mobile: str) -> Guest | None:
-    """The guest a bill names: by card number, else by mobile; only a guest of the archive who can be served."""
-    guests = Guest.objects.filter(anonymised_at__isnull=True)
+def guest_for_bill(*, card_no: str, mobile: str) -> int | None:
+    """The id of the guest a bill names: by card number, else by mobile; only a guest of the archive who can
+    be served. The id alone: visit_record reads the host itself, locked."""
+    guests = Guest.objects.filter(anonymised_at__isnull=True).values_list("pk", flat=True)
     if card_no.strip():
         return guests.filter(card_no=card_no.strip().upper()).order_by().first()
     number = normalise_mobile(mobile)
-    return guests.filter(mobile=number).first() if number else None
+    return guests.filter(mobile=number).first() if number else None  # the best ranked, if two share it
 
 
 def _visit(bill: PosBill, guest: Guest, actor, *, adjustments=None) -> Visit:
@@ -87,11 +88,14 @@ def bill_receive(*, client: ApiClient, outlet: Outlet, fields: dict) -> tuple[Po
     _check(bill)
     try:
         with transaction.atomic():
-            bill.save()  # the unique bill number waits here for a concurrent first one to commit
-            guest = guest_for_bill(card_no=bill.guest_card_no, mobile=bill.guest_mobile)
-            if guest is not None:
-                _visit(bill, guest, client.user, adjustments=[])  # a new bill: neither voided nor refunded yet
-                bill.save(update_fields=["visit", "status"])
+            guest_id = guest_for_bill(card_no=bill.guest_card_no, mobile=bill.guest_mobile)
+            if guest_id is not None:
+                # A new bill: neither voided nor refunded yet.
+                _visit(bill, Guest(pk=guest_id), client.user, adjustments=[])
+            # Kept with its visit in one INSERT. The unique bill number waits here for a concurrent first one
+            # (which, for the same guest, held the guest's lock already): if that one committed, this whole
+            # transaction rolls back, its visit, day total and webhook event with it.
+            bill.save()
     except IntegrityError:
         return PosBill.objects.get(outlet=outlet, bill_number=bill.bill_number), False
     return bill, True

@@ -3,6 +3,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
 from django.utils import timezone
 
 from guests.models import Guest
@@ -81,6 +82,37 @@ def test_bad_visits_are_refused_and_nothing_is_saved(waiter, fields, field):
     assert Visit.objects.count() == 0
     guest.refresh_from_db()
     assert guest.last_visit_at is None
+
+
+def test_every_check_constraint_of_a_visit_is_refused_by_its_field_first():
+    # visit_record leaves the check constraints to the database and to the fields' own validators: a new
+    # constraint the fields do not mirror would reach the database as an error page instead of a message.
+    checks = [c for c in Visit._meta.constraints if isinstance(c, models.CheckConstraint)]
+    assert checks
+    for check in checks:
+        ((lookup, limit),) = check.condition.children
+        name, comparison = lookup.split("__")
+        assert comparison == "gte", f"{check.name}: teach this test the lookup {comparison}"
+        below = limit - (Decimal("0.01") if isinstance(Visit._meta.get_field(name), models.DecimalField) else 1)
+        visit = Visit(**{name: below})
+        with pytest.raises(ValidationError) as error:
+            visit.clean_fields(exclude=[f.name for f in Visit._meta.fields if f.name != name])
+        assert list(error.value.message_dict) == [name]
+
+
+def test_logging_a_visit_reads_no_row_the_caller_gave_it_again(waiter, django_assert_num_queries):
+    guest, where, table = GuestFactory(), outlet(), room("牡丹厅")
+    fields = {"outlet": where, "room": table, "visited_at": timezone.now(), "meal_period": "dinner",
+              "party_size": 2, "spend": Decimal("100")}  # fmt: skip
+    visit_record(actor=waiter, guest=GuestFactory(), fields=dict(fields))  # the day's total row exists now
+    # SAVEPOINT, the host locked, the visit and its history, the host's recency, the webhooks'
+    # subscriptions, the day's total, RELEASE: no SELECT 1 of a related row, no statement for a check
+    # constraint.
+    with django_assert_num_queries(8) as captured:
+        visit_record(actor=waiter, guest=guest, fields=dict(fields))
+    assert not [
+        q["sql"] for q in captured.captured_queries if q["sql"].startswith(("SELECT 1 ", 'SELECT 1 AS "_check"'))
+    ]
 
 
 def test_a_room_of_another_outlet_is_refused(waiter):
