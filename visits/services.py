@@ -110,8 +110,11 @@ def visit_record(*, actor, guest: Guest, fields: dict, companions=(), observatio
     if unknown:
         raise ValidationError(_("Unknown observation: %(keys)s") % {"keys": ", ".join(sorted(unknown))})
     # The host as stored now, locked until commit: since the page loaded them a manager may have
-    # changed their tier (the visit counts under the tier of its day) or anonymised them.
-    guest = Guest.objects.select_for_update().get(pk=guest.pk)
+    # changed their tier (the visit counts under the tier of its day) or anonymised them. FOR NO KEY
+    # UPDATE, as the UPDATE of a change takes: it waits for such a change, but not for another table's
+    # visit naming this host as its companion, whose foreign key PostgreSQL checks at COMMIT with a KEY
+    # SHARE lock (FOR UPDATE refused it, and two tables listing each other's host deadlocked).
+    guest = Guest.objects.select_for_update(no_key=True).get(pk=guest.pk)
     visit = Visit(guest=guest, created_by=actor, host_tier=guest.tier, **fields)
     if "served_by" not in fields:  # a bill from the POS says nothing of who served
         visit.served_by = actor
