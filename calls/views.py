@@ -36,9 +36,13 @@ def latest(request):
         calls = calls.filter(created_at__gt=datetime.datetime.fromtimestamp(int(since), tz=datetime.UTC))
     else:
         return HttpResponse(status=400)
-    call = calls.select_related("guest", "person").order_by("-pk").first()
-    if call is None:
+    # Every open desk asks twice a second and nearly always hears nothing: the newest call's id alone first,
+    # from the calls' own index (a join with the guest and the related person costs more to plan than to
+    # run), and the call with whom it is only when there is one.
+    newest = calls.order_by("-pk").values_list("pk", flat=True).first()
+    if newest is None:
         return HttpResponse(status=204)  # htmx leaves the poller as it is
+    call = PhoneCall.objects.select_related("guest", "person").get(pk=newest)
     card = caller_card(Match(call.guest, call.person)) if call.guest_id else None
     return render(request, "calls/_poller.html", {"call": call, "card": card, "after": call.pk})
 

@@ -98,12 +98,13 @@ def test_an_old_call_does_not_pop_up_and_a_poll_without_a_position_is_refused(cl
     assert poll(desk).status_code == 400
 
 
-def test_a_poll_with_no_new_call_reads_the_calls_once(client_for, front_desk):
+def test_a_poll_with_no_new_call_reads_the_calls_once_and_no_guest(client_for, front_desk):
     desk = client_for(front_desk)
     poll(desk, after=0)
     with CaptureQueriesContext(connection) as captured:
         assert poll(desk, after=0).status_code == 204
     assert sum("calls_phonecall" in query["sql"] for query in captured.captured_queries) == 1
+    assert not [query["sql"] for query in captured.captured_queries if "guests_" in query["sql"]]
 
 
 def test_waiters_have_no_pop_up_and_may_not_poll(client_for, waiter):
