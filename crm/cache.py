@@ -7,7 +7,7 @@ requests. Errors are logged once per call, never shown to the user.
 
 import logging
 
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from redis.exceptions import RedisError
 
 logger = logging.getLogger(__name__)
@@ -25,7 +25,28 @@ def _tolerant(method, fallback):
     return call
 
 
+class ReusedClients(RedisCacheClient):
+    """Django's client makes a redis.Redis object for every cache call (two or three a page: the session,
+    the permission set, the throttle), each setting up its table of a hundred and more reply callbacks; one
+    object per connection pool does the same work, since redis.Redis is safe to share between threads."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._clients = {}
+
+    def get_client(self, key=None, *, write=False):
+        index = self._get_connection_pool_index(write)
+        client = self._clients.get(index)
+        if client is None:
+            client = self._clients[index] = self._client(connection_pool=self._get_connection_pool(write))
+        return client
+
+
 class ResilientRedisCache(RedisCache):
+    def __init__(self, server, params):
+        super().__init__(server, params)
+        self._class = ReusedClients
+
     get = _tolerant("get", lambda key, default=None, version=None: default)
     get_many = _tolerant("get_many", {})
     set = _tolerant("set", None)

@@ -1,5 +1,7 @@
 """Each user's permissions are cached between requests, and any change to access applies at once."""
 
+import os
+
 import pytest
 from django.contrib.auth.models import Group, Permission
 from django.db import connection
@@ -66,3 +68,16 @@ def test_with_redis_unreachable_staff_still_log_in_and_search(client, front_desk
     assert response.status_code == 302
     assert client.get(reverse("guests:lookup"), {"q": "张"}).status_code == 200
     assert "carrying on without the cache" in caplog.text
+
+
+@pytest.mark.services
+def test_the_cache_talks_to_redis_through_one_client_per_connection_pool():
+    from crm.cache import ResilientRedisCache
+    from crm.tests.workers import require_services
+
+    cache = ResilientRedisCache(os.environ.get("CACHE_URL") or require_services(), {"KEY_PREFIX": "client-test"})
+    cache.set("reused", "one")
+    backend = cache._cache
+    assert backend.get_client() is backend.get_client(write=True)
+    assert cache.get("reused") == "one" and cache.get_many(["reused"]) == {"reused": "one"}
+    cache.delete("reused")
