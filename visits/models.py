@@ -57,6 +57,7 @@ class Visit(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="visits_served",
+        db_index=False,  # visit_served_by_idx leads with it
     )
     satisfaction = models.PositiveSmallIntegerField(
         _("satisfaction"), null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(5)]
@@ -101,6 +102,10 @@ class Visit(models.Model):
             # Covering (PostgreSQL): the managers' list totals a spend band over all dates from
             # the index alone (42 -> 2 ms at 200,000 visits), in place of reading the whole table.
             models.Index(fields=["spend"], include=["party_size"], name="visit_spend_idx"),
+            # In place of the foreign key's own index, at no extra write cost: the managers' list by
+            # who served in the last 30 days walks one member of staff's visits from the newest
+            # (bench/visits.py at 10,000,000 visits: 83 ms ANDing the two indexes' bitmaps before).
+            models.Index(fields=["served_by", "-visited_at"], name="visit_served_by_idx"),
         ]
         constraints = [
             models.CheckConstraint(condition=models.Q(spend__gte=0), name="visit_spend_not_negative"),
