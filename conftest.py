@@ -1,6 +1,9 @@
+import os
+
 import pytest
 from django.apps import apps
 from django.contrib.auth.models import Group
+from django.db import connection
 
 from staff import roles
 from staff.models import User
@@ -82,3 +85,13 @@ def api_key(db):
         return ApiKeyHeaders(client, raw)
 
     return key
+
+
+@pytest.fixture
+def postgresql():
+    """For a test of real concurrent transactions or of PostgreSQL's own guards: skipped on SQLite, a
+    failure in CI (KESHI_REQUIRE_SERVICES=1)."""
+    if connection.vendor != "postgresql":
+        if os.environ.get("KESHI_REQUIRE_SERVICES") == "1":
+            pytest.fail("DATABASE_URL does not point at PostgreSQL")
+        pytest.skip("this test needs PostgreSQL")

@@ -3,7 +3,6 @@ database itself refuses an overlap; on any database, periods that do not overlap
 the room."""
 
 import datetime
-import os
 import threading
 
 import pytest
@@ -23,14 +22,6 @@ from .factories import book, fields, room, tomorrow
 
 pytestmark = pytest.mark.django_db
 concurrent = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def postgresql():
-    if connection.vendor != "postgresql":
-        if os.environ.get("KESHI_REQUIRE_SERVICES") == "1":
-            pytest.fail("DATABASE_URL does not point at PostgreSQL")
-        pytest.skip("concurrent transactions and the exclusion constraint need PostgreSQL")
 
 
 @pytest.fixture

@@ -1,12 +1,11 @@
 """Visits logged at the same moment, with real concurrent transactions on PostgreSQL."""
 
 import datetime
-import os
 import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from crm.tests.concurrency import run_at_once
@@ -16,14 +15,6 @@ from visits.services import visit_record
 from visits.tests.factories import outlet
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def postgresql():
-    if connection.vendor != "postgresql":
-        if os.environ.get("KESHI_REQUIRE_SERVICES") == "1":
-            pytest.fail("DATABASE_URL does not point at PostgreSQL")
-        pytest.skip("concurrent transactions need PostgreSQL")
 
 
 def test_two_tables_that_each_list_the_other_s_host_as_companion_both_save(postgresql, waiter):
