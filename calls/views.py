@@ -42,7 +42,9 @@ def latest(request):
     newest = calls.order_by("-pk").values_list("pk", flat=True).first()
     if newest is None:
         return HttpResponse(status=204)  # htmx leaves the poller as it is
-    call = PhoneCall.objects.select_related("guest", "person").get(pk=newest)
+    call = PhoneCall.objects.select_related("guest", "person").filter(pk=newest).first()
+    if call is None:  # deleted in between (the call log's sweep): nothing to show
+        return HttpResponse(status=204)
     card = caller_card(Match(call.guest, call.person)) if call.guest_id else None
     return render(request, "calls/_poller.html", {"call": call, "card": card, "after": call.pk})
 
