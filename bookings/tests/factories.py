@@ -32,7 +32,9 @@ def book(actor, guest=None, rooms=None, **overrides) -> Booking:
 
 
 def under_way(actor, guest=None, rooms=None, **overrides) -> Booking:
-    """A booking of today whose party was due half an hour ago: it may be seated or marked a no-show."""
-    start = timezone.localtime() - datetime.timedelta(minutes=30)
+    """A booking of today whose party was due half an hour ago (at midnight in the first half hour of the
+    day, so that it is still today's): it may be seated or marked a no-show."""
+    now = timezone.localtime()
+    start = max(now - datetime.timedelta(minutes=30), now.replace(hour=0, minute=0, second=0, microsecond=0))
     return book(actor, guest, rooms, date=start.date(), arrival_time=start.time().replace(second=0, microsecond=0),
                 **overrides)  # fmt: skip

@@ -10,6 +10,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from bookings.models import Booking
 from bookings.services import booking_arrive
 from bookings.tests.factories import book, room, under_way
 from crm.tests.concurrency import run_at_once
@@ -155,6 +156,18 @@ def test_a_pos_bound_to_another_outlet_may_not_send_this_outlet_s_bills(client, 
 def test_a_bill_for_a_seated_party_completes_its_booking(client, api_key, front_desk, waiter, coded):
     guest = GuestFactory()
     booking = booking_arrive(actor=waiter, booking=under_way(front_desk, guest, [room("牡丹厅")]))
+    response = post(client, api_key("visits:write"), bill(guest={"card_no": guest.card_no},
+                                                          opened_at=timezone.localtime().isoformat()))  # fmt: skip
+    booking.refresh_from_db()
+    assert booking.status == "completed" and booking.visit_id == response.json()["visit"]
+
+
+def test_a_bill_opened_after_midnight_completes_the_party_seated_before_it(client, api_key, front_desk, waiter,
+                                                                          coded):  # fmt: skip
+    # The party of yesterday's late supper is still in its room, which its booking holds past midnight.
+    guest = GuestFactory()
+    booking = booking_arrive(actor=waiter, booking=under_way(front_desk, guest, [room("牡丹厅")]))
+    Booking.objects.filter(pk=booking.pk).update(date=timezone.localdate() - datetime.timedelta(days=1))
     response = post(client, api_key("visits:write"), bill(guest={"card_no": guest.card_no},
                                                           opened_at=timezone.localtime().isoformat()))  # fmt: skip
     booking.refresh_from_db()
