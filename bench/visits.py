@@ -339,6 +339,7 @@ def seed_visits(*, connection, visits: int, seed: int, log) -> dict:
 
     from bench.seed import _secondary_indexes
     from guests import searchkeys
+    from visits.development import developed_rebuild
     from visits.models import Complaint, ComplaintEvent, Visit
     from visits.totals import visit_totals_rebuild
 
@@ -511,6 +512,8 @@ def seed_visits(*, connection, visits: int, seed: int, log) -> dict:
                 phases["search keys"] = time.perf_counter() - started
             visit_totals_rebuild()
             phases["day totals"] = time.perf_counter() - started
+            developed_rebuild()
+            phases["guests developed"] = time.perf_counter() - started
     with connection.cursor() as cursor:
         for table in VISIT_TABLES:
             # As autovacuum leaves an insert-mostly table: statistics and visibility map up to date.

@@ -27,8 +27,8 @@ CONFIDENTIAL = ("confidential_notes",)
 
 # Kept by the archive itself: the card number, search keys, visit dates, who and when.
 SEARCH_KEYS = ("name_pinyin", "name_initials", "mobile_tail")
-SYSTEM = ("id", "card_no", *SEARCH_KEYS, "last_visit_at", "last_seen_at", "created_at", "created_by", "updated_at",
-          "anonymised_at")  # fmt: skip
+SYSTEM = ("id", "card_no", *SEARCH_KEYS, "last_visit_at", "developed_on", "last_seen_at", "created_at", "created_by",
+          "updated_at", "anonymised_at")  # fmt: skip
 
 GROUPS = {
     "identity": IDENTITY, "birthday": BIRTHDAY, "work": WORK, "preferences": PREFERENCES, "dates": DATES,

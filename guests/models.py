@@ -170,6 +170,10 @@ class Guest(models.Model):
     mobile_tail = models.CharField(max_length=4, blank=True, editable=False)
 
     last_visit_at = models.DateTimeField(_("last visit"), null=True, blank=True, editable=False)
+    # The first day of the month in which the guest was developed: the second of two consecutive
+    # calendar months with spend (hotel time zone). Kept by the visit services (visits/development.py)
+    # so that the "developed" report counts guests instead of reading all their visits.
+    developed_on = models.DateField(_("developed in"), null=True, blank=True, editable=False)
     # Last visit, or creation for a guest never seen: never null, so lookups can walk
     # an index in the order the front desk wants (tier, then most recent first).
     last_seen_at = models.DateTimeField(default=timezone.now, editable=False)

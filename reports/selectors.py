@@ -22,7 +22,7 @@ from django.db.models import (
     Sum,
     Value,
 )
-from django.db.models.functions import Coalesce, ExtractIsoWeekDay, ExtractMonth, ExtractYear, TruncMonth
+from django.db.models.functions import Coalesce, ExtractIsoWeekDay, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -231,35 +231,15 @@ def developed_by_staff(*, guests: QuerySet[Guest]) -> list[dict]:
     consecutive calendar months, the first visit's month included ("经过开发连续二个月消费").
     Guests nobody owns yet are counted on a row of their own, so the totals add up.
 
-    Set-based: the distinct (guest, month) pairs of the guests' visits (with spend, any visit for
-    "came"), joined to themselves on month + 1; the month is counted in the hotel's time zone.
+    One GROUP BY over the guests: the visit services keep each guest's last visit and the month
+    they were developed in (visits/development.py), so no visit is read here.
     """
-    new_guests = guests.order_by()
-    months = (
-        Visit.objects.filter(guest__in=new_guests.values("pk"))
-        .order_by()
-        .annotate(m=ExtractYear("visited_at") * 12 + ExtractMonth("visited_at"))
-        .values("guest_id", "m", "spend")
+    counts = list(
+        guests.order_by()
+        .values("owner_id")
+        .annotate(created=Count("pk"), came=Count("last_visit_at"), developed=Count("developed_on"))
+        .values_list("owner_id", "created", "came", "developed")
     )
-    months_sql, months_params = months.query.sql_with_params()
-    guests_sql, guests_params = new_guests.values("pk", "owner_id").query.sql_with_params()
-    sql = f"""
-        WITH v (guest_id, m, spend) AS ({months_sql}),
-        came AS (SELECT DISTINCT guest_id FROM v),
-        spent AS (SELECT DISTINCT guest_id, m FROM v WHERE spend > 0),
-        developed AS (
-            SELECT DISTINCT a.guest_id FROM spent a JOIN spent b ON b.guest_id = a.guest_id AND b.m = a.m + 1
-        ),
-        owned (id, owner_id) AS ({guests_sql})
-        SELECT o.owner_id, COUNT(*), COUNT(c.guest_id), COUNT(d.guest_id)
-        FROM owned o
-        LEFT JOIN came c ON c.guest_id = o.id
-        LEFT JOIN developed d ON d.guest_id = o.id
-        GROUP BY o.owner_id
-    """
-    with connection.cursor() as cursor:
-        cursor.execute(sql, (*months_params, *guests_params))
-        counts = cursor.fetchall()
     staff = {user.pk: str(user) for user in User.objects.filter(pk__in=[row[0] for row in counts if row[0]])}
     no_owner = str(_("No owner"))
     rows = [

@@ -7,14 +7,16 @@ class VisitsConfig(AppConfig):
     verbose_name = _("Visits and complaints")
 
     def ready(self):
-        from guests import forgetting
+        from guests import forgetting, merging
         from guests.cards.subject_access import register
 
         from . import profile, subject_access
+        from .development import developed_merge
         from .forget import BILL_ITEMS, BILL_TEXT, COMPLAINT_TEXT, HOSTED_TEXT, visits_forget_guest
         from .models import Complaint, ComplaintEvent, PosBill, Visit
 
         profile.register()  # the figures panel, visits and complaints on the guest's timeline
+        merging.register(developed_merge)  # the two records' visits together may develop the kept guest
         # The right-of-access download: this app's rows about a guest (guests cannot import it).
         register(subject_access.sections, covers=[Visit, Complaint, ComplaintEvent, PosBill], order=20)
         register(subject_access.history_sections, covers=[Visit.history.model], order=96)

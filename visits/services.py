@@ -17,6 +17,7 @@ from webhooks.models import EventType
 from webhooks.outbox import emit
 from webhooks.payloads import visit_data
 
+from .development import developed_month, developed_update
 from .models import Visit
 from .totals import counted, totals_move
 
@@ -95,12 +96,13 @@ def _note_observations(*, guest: Guest, actor, observations) -> None:
 
 
 def _refresh_guest_recency(guest_id: int) -> None:
-    """Recompute last visit from the visits themselves, in one UPDATE."""
+    """Recompute last visit and the month the guest was developed in from the visits themselves."""
     last = Subquery(
         Visit.objects.filter(guest_id=OuterRef("pk")).order_by().values("guest_id").annotate(m=Max("visited_at"))
         .values("m")
     )  # fmt: skip
-    Guest.objects.filter(pk=guest_id).update(last_visit_at=last, last_seen_at=Coalesce(last, F("created_at")))
+    Guest.objects.filter(pk=guest_id).update(last_visit_at=last, last_seen_at=Coalesce(last, F("created_at")),
+                                             developed_on=developed_month([guest_id]))  # fmt: skip
 
 
 @transaction.atomic
@@ -126,6 +128,7 @@ def visit_record(*, actor, guest: Guest, fields: dict, companions=(), observatio
     Guest.objects.filter(pk=guest.pk).update(
         last_visit_at=Greatest(Coalesce("last_visit_at", visit.visited_at), visit.visited_at),
         last_seen_at=Greatest("last_seen_at", visit.visited_at),
+        **developed_update(guest=guest, visit=visit),
     )
     _note_observations(guest=guest, actor=actor, observations=observations)
     followups_refresh(guest_ids=[guest.pk], event=Event.VISIT)  # a first visit's thank-you today

@@ -281,10 +281,13 @@ def test_the_outlet_of_the_rooms_is_checked_again_when_the_outlet_changes(front_
     assert messages(refused.value)["rooms"] == ["Room 牡丹厅 does not belong to 江南小馆."]
 
 
-def test_a_party_staying_past_its_end_may_still_move_room_but_not_to_a_time_that_is_over(front_desk):
+def test_a_party_staying_past_its_end_may_still_move_room_but_not_to_a_time_that_is_over(front_desk, monkeypatch):
     booking = booking_arrive(actor=front_desk, booking=under_way(front_desk))
-    # The agreed end passed five minutes ago (a booking cannot be made so: time went by).
+    # The agreed end passed five minutes ago (a booking cannot be made so: time went by). In the day's
+    # first half hour the party was due at midnight, and the desk's clock is moved on to that end.
     ended = timezone.localtime(booking.starts_at + datetime.timedelta(minutes=25))
+    now = max(timezone.now(), ended + datetime.timedelta(minutes=5))
+    monkeypatch.setattr(timezone, "now", lambda: now)
     Booking.objects.filter(pk=booking.pk).update(end_time=ended.time(), ends_at=ended)
     booking = booking_change(actor=front_desk, booking=booking, fields={"party_size": 9}, rooms=[room("芙蓉厅")])
     assert list(booking.holds.values_list("room__name", flat=True)) == ["芙蓉厅"]
