@@ -21,6 +21,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from redis.exceptions import RedisError, ResponseError
 
+from .backends import forget_user
 from .models import ApiClient, ApiReadDay, ClientKey, User
 
 logger = logging.getLogger(__name__)
@@ -164,6 +165,7 @@ def api_client_revoke(*, actor, client: ApiClient) -> ApiClient:
     client.save(update_fields=["is_active"])
     client.keys.update(revoked=True)
     User.objects.filter(pk=client.user_id).update(is_active=False)
+    forget_user(client.user_id)  # the update sends no signal: the cached row goes too
     return client
 
 

@@ -4,15 +4,22 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
 
-from .backends import forget_permissions
+from .backends import forget_permissions, forget_user
 
 
 def _forget(**kwargs):
     forget_permissions()
 
 
+def _forget_user(instance, **kwargs):
+    forget_user(instance.pk)
+
+
 def connect():
     user = get_user_model()
+    # The request's user is cached beside their permissions: a saved or deleted row is read afresh.
+    post_save.connect(_forget_user, sender=user, dispatch_uid="forget-user-save")
+    post_delete.connect(_forget_user, sender=user, dispatch_uid="forget-user-delete")
     for through in (user.groups.through, user.user_permissions.through, Group.permissions.through):
         m2m_changed.connect(_forget, sender=through, dispatch_uid=f"forget-perms-{through._meta.label}")
     for model in (Group, Permission):

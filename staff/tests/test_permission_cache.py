@@ -81,3 +81,74 @@ def test_the_cache_talks_to_redis_through_one_client_per_connection_pool():
     assert backend.get_client() is backend.get_client(write=True)
     assert cache.get("reused") == "one" and cache.get_many(["reused"]) == {"reused": "one"}
     cache.delete("reused")
+
+
+# The user of each request comes from the same cache entry's neighbour: no query for it on a page
+# the user already opened, and any change to the user applies on the next request.
+
+
+def user_queries(client, url):
+    with CaptureQueriesContext(connection) as captured:
+        client.get(url)
+    return [q["sql"] for q in captured if 'FROM "staff_user"' in q["sql"]]
+
+
+def test_a_second_request_reads_the_user_from_the_cache(client_for, front_desk):
+    client = client_for(front_desk)
+    client.get(reverse("guests:lookup"))
+    assert user_queries(client, reverse("guests:lookup")) == []
+
+
+def test_a_user_deactivated_by_an_update_of_the_table_loses_access_on_the_next_request(client_for, manager):
+    from staff.backends import forget_user
+    from staff.models import User
+
+    client = client_for(manager)
+    assert client.get(reverse("visits:list")).status_code == 200
+    User.objects.filter(pk=manager.pk).update(is_active=False)
+    forget_user(manager.pk)  # what the code that updates the table in bulk does (staff.clients)
+    assert client.get(reverse("visits:list")).status_code == 302
+
+
+def test_a_password_changed_elsewhere_logs_the_user_out_on_the_next_request(client_for, waiter):
+    client = client_for(waiter)
+    assert client.get(reverse("guests:lookup")).status_code == 200
+    waiter.set_password("another-pw-for-tests-2")
+    waiter.save()
+    assert client.get(reverse("guests:lookup")).status_code == 302
+
+
+def test_a_renamed_user_is_shown_by_the_new_name_on_the_next_request(client_for, waiter):
+    client = client_for(waiter)
+    client.get(reverse("guests:lookup"))
+    waiter.first_name, waiter.last_name = "周新", ""
+    waiter.save()
+    assert "周新" in client.get(reverse("guests:lookup")).content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_user_changed_by_a_transaction_that_commits_later_is_not_served_from_before(client_for, waiter):
+    # Another request, on its own connection, reads the row while the change is not yet committed
+    # and caches it: the row is forgotten again when the change commits.
+    import threading
+
+    from django.db import connections, transaction
+
+    from staff.backends import CachedPermissionBackend
+
+    def another_request():
+        try:
+            seen.append(CachedPermissionBackend().get_user(waiter.pk))
+        finally:
+            connections.close_all()
+
+    client, seen = client_for(waiter), []
+    client.get(reverse("guests:lookup"))
+    with transaction.atomic():
+        waiter.is_active = False
+        waiter.save()
+        reader = threading.Thread(target=another_request)
+        reader.start()
+        reader.join()
+    assert seen[0].is_active  # it read the row from before the change, and cached it
+    assert client.get(reverse("guests:lookup")).status_code == 302
