@@ -20,10 +20,14 @@ DEAD_REDIS = {
 }
 
 
-def permission_queries(client, url):
+def queries_of(client, url, table):
     with CaptureQueriesContext(connection) as captured:
         client.get(url)
-    return [q["sql"] for q in captured if "auth_permission" in q["sql"]]
+    return [q["sql"] for q in captured if table in q["sql"]]
+
+
+def permission_queries(client, url):
+    return queries_of(client, url, "auth_permission")
 
 
 def test_a_second_request_reads_the_permissions_from_the_cache(client_for, front_desk):
@@ -87,16 +91,10 @@ def test_the_cache_talks_to_redis_through_one_client_per_connection_pool():
 # the user already opened, and any change to the user applies on the next request.
 
 
-def user_queries(client, url):
-    with CaptureQueriesContext(connection) as captured:
-        client.get(url)
-    return [q["sql"] for q in captured if 'FROM "staff_user"' in q["sql"]]
-
-
 def test_a_second_request_reads_the_user_from_the_cache(client_for, front_desk):
     client = client_for(front_desk)
     client.get(reverse("guests:lookup"))
-    assert user_queries(client, reverse("guests:lookup")) == []
+    assert queries_of(client, reverse("guests:lookup"), 'FROM "staff_user"') == []
 
 
 def test_a_user_deactivated_by_an_update_of_the_table_loses_access_on_the_next_request(client_for, manager):
