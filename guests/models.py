@@ -224,6 +224,10 @@ class Guest(models.Model):
             # The birthdays of a week or a month, solar and lunar alike: one (month, day) pair
             # per calendar each day, instead of reading every guest.
             models.Index(fields=["birth_month", "birth_day"], name="guest_birthday_idx"),
+            # The "developed" report: the new guests of a period counted by owner, from the index
+            # alone (a year's third of a million guests: 200 ms read from the table).
+            models.Index(fields=["created_at"], include=["owner", "last_visit_at", "developed_on"],
+                         condition=models.Q(anonymised_at__isnull=True), name="guest_created_idx"),  # fmt: skip
         ]
 
     def __str__(self):
