@@ -96,7 +96,6 @@ def run(args, log, *, key: str, client_obj, run: str, broker: str, root) -> list
     from bench.api_ingest import Bills, clean_up, pos_outlet
     from crm.tests.workers import start_worker, stop
     from guests.models import Guest
-    from visits.development import developed_rebuild
     from visits.totals import visit_totals_rebuild
     from webhooks.models import Event, Subscription
     from webhooks.services import subscription_create
@@ -164,7 +163,6 @@ def run(args, log, *, key: str, client_obj, run: str, broker: str, root) -> list
             deleted_bills, deleted_visits = clean_up(cursor, outlet_id=outlet.pk, run=bills.run,
                                                      first_visit=first_visit, user_id=client_obj.user_id)  # fmt: skip
             visit_totals_rebuild()
-            developed_rebuild()  # the bills deleted may have developed their guests
     lags = sorted((receiver.answered[v] - at) * 1000 for v, at in committed.items() if v in receiver.answered)
     missing = len(committed) - len(lags)
     repeats = sum(count - 1 for count in receiver.events.values())

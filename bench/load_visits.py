@@ -295,7 +295,10 @@ def check(cursor, *, first_id: int, run: str, results: Results) -> dict:
 
 
 def clean_up(cursor, *, first_id: int, run: str) -> tuple[int, int]:
-    """Delete the run's visits and give their guests back the last visit the archive says."""
+    """Delete the run's visits and give their guests back the last visit and the developed month the
+    archive says."""
+    from visits.development import developed_rebuild
+
     like = f"{MARKER} {run} %"
     cursor.execute("SELECT DISTINCT guest_id FROM visits_visit WHERE id > %s AND notes LIKE %s", [first_id, like])
     guests = [r[0] for r in cursor.fetchall()]
@@ -316,7 +319,9 @@ def clean_up(cursor, *, first_id: int, run: str) -> tuple[int, int]:
         """,
         [guests],
     )
-    return deleted, cursor.rowcount
+    restored = cursor.rowcount
+    developed_rebuild(guest_ids=guests)  # the deleted visits may have developed their guests
+    return deleted, restored
 
 
 def ms_of(values: list, q: float) -> float:

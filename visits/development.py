@@ -90,14 +90,24 @@ def spent_months(visit_model=Visit):
 
 
 @transaction.atomic
-def developed_rebuild(*, visit_model=Visit, guest_model=Guest) -> int:
-    """Every guest's developed month from the visits, set-based (for after a bulk load that bypassed
-    the services, and the migration that added it, with its models); returns how many guests are
-    developed. Guests whose month does not change are not written (the lookup's triggers do not
-    watch this column)."""
-    months_sql, params = spent_months(visit_model).query.sql_with_params()
+def developed_rebuild(*, guest_ids: list[int] | None = None, visit_model=Visit, guest_model=Guest) -> int:
+    """Every guest's developed month from the visits, or those guests' only, set-based (for after a
+    bulk load or a clean-up that bypassed the services, and the migration that added it, with its
+    models); returns how many guests are developed. Guests whose month does not change are not
+    written (the lookup's triggers do not watch this column)."""
+    developed = guest_model.objects.filter(~Q(developed_on=None))
+    if guest_ids is not None and not guest_ids:
+        return developed.count()
+    months = spent_months(visit_model)
+    if guest_ids is not None:
+        months = months.filter(guest_id__in=guest_ids)
+    months_sql, params = months.query.sql_with_params()
     table = connection.ops.quote_name(guest_model._meta.db_table)
-    developed = f"""
+    only = ""
+    if guest_ids is not None:
+        only = f" WHERE g.id IN ({', '.join(['%s'] * len(guest_ids))})"
+        params = (*params, *guest_ids)
+    firsts = f"""
         WITH spent (guest_id, m, start) AS ({months_sql}),
         firsts AS (
             SELECT a.guest_id, MIN(b.start) AS start
@@ -105,14 +115,14 @@ def developed_rebuild(*, visit_model=Visit, guest_model=Guest) -> int:
              GROUP BY a.guest_id
         )"""
     # Each guest with the month found (or none), written where it differs: one pass over the visits.
-    sql = (f"{developed} UPDATE {table} SET developed_on = found.start"
-           f" FROM (SELECT g.id, firsts.start FROM {table} g LEFT JOIN firsts ON firsts.guest_id = g.id) found"
+    sql = (f"{firsts} UPDATE {table} SET developed_on = found.start"
+           f" FROM (SELECT g.id, firsts.start FROM {table} g LEFT JOIN firsts ON firsts.guest_id = g.id{only}) found"
            f" WHERE found.id = {table}.id AND {table}.developed_on IS DISTINCT FROM found.start")  # fmt: skip
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
+        if connection.vendor == "postgresql" and guest_ids is None:
             cursor.execute(f"LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE")  # visits logged meanwhile wait
         cursor.execute(sql, params)
-    return guest_model.objects.filter(~Q(developed_on=None)).count()
+    return developed.count()
 
 
 def developed_merge(*, keep: Guest, other: Guest) -> None:

@@ -114,3 +114,14 @@ def test_the_rebuild_after_a_bulk_load_finds_what_the_services_kept(waiter, mana
     assert {guest.pk: developed_on(guest) for guest in guests} == kept
     assert "2 guests developed" in out.getvalue()
     assert developed_rebuild() == 2
+
+
+def test_the_rebuild_of_some_guests_leaves_the_others_as_they_are(waiter):
+    cleaned, other = GuestFactory(), GuestFactory()
+    for guest in (cleaned, other):
+        record_visit(guest, waiter, at=at(3))
+        record_visit(guest, waiter, at=at(2))
+    Guest.objects.update(developed_on=None)  # e.g. a clean-up deleted visits past the services
+    assert developed_rebuild(guest_ids=[cleaned.pk]) == 1
+    assert (developed_on(cleaned), developed_on(other)) == (month(2), None)
+    assert developed_rebuild(guest_ids=[]) == 1
