@@ -231,7 +231,7 @@ class Guest(models.Model):
                 include=["owner", "last_visit_at", "developed_on"],
                 condition=models.Q(anonymised_at__isnull=True),
                 name="guest_created_idx",
-            ),  # fmt: skip
+            ),
         ]
 
     def __str__(self):
