@@ -41,12 +41,15 @@ def _spent_between(guest_id: int, start: datetime.date, end: datetime.date) -> E
 
 
 def developed_update(*, guest: Guest, visit: Visit) -> dict:
-    """What visit_record's UPDATE of the host sets for a visit just saved: nothing for a guest already
-    developed or a visit without spend; else the month it completes a pair with, the month before it
-    first (the earliest pair), else the month after it (a visit logged late), else as it was."""
-    if guest.developed_on is not None or not visit.spend or visit.spend <= 0:
+    """What visit_record's UPDATE of the host sets for a visit just saved: nothing for a visit without
+    spend or one in or after the month the guest was developed in (most visits of a developed guest:
+    no subquery then); else the month it completes a pair with, the month before it first (the
+    earliest pair), else the month after it (a visit logged late), else as it was."""
+    if not visit.spend or visit.spend <= 0:
         return {}
     month = timezone.localdate(visit.visited_at).replace(day=1)
+    if guest.developed_on is not None and month >= guest.developed_on:
+        return {}
     before, after = _previous_month(month), _next_month(month)
     return {
         "developed_on": Case(

@@ -58,6 +58,15 @@ def test_the_first_pair_is_kept_when_a_later_one_follows(waiter):
     assert developed_on(guest) == month(5)
 
 
+def test_a_pair_logged_late_before_the_month_developed_in_moves_the_mark_to_it(waiter):
+    guest = GuestFactory()
+    for months_ago in (3, 2, 6, 5):
+        record_visit(guest, waiter, at=at(months_ago))
+    assert developed_on(guest) == month(5)
+    record_visit(guest, waiter, at=at(1))  # after it: nothing to look up
+    assert developed_on(guest) == month(5)
+
+
 def test_months_apart_or_without_spend_do_not_develop(waiter):
     apart, unspent = GuestFactory(), GuestFactory()
     record_visit(apart, waiter, at=at(4))
