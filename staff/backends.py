@@ -16,7 +16,7 @@ every table's reads behind invalidation to spare one statement here.
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.core.cache import cache
-from django.db import transaction
+from django.db import router, transaction
 
 GENERATION_KEY = "perms:generation"
 TIMEOUT = 300
@@ -68,7 +68,7 @@ class CachedPermissionBackend(ModelBackend):
             if user is not None:
                 cache.set(keys[1], tuple(getattr(user, name) for name in _row_fields(model)), USER_TIMEOUT)
             return user
-        user = model.from_db(None, _row_fields(model), row)
+        user = model.from_db(router.db_for_read(model), _row_fields(model), row)  # as a query would mark it
         if not self.user_can_authenticate(user):
             return None
         cached = found.get(keys[2])
