@@ -11,7 +11,10 @@ def _forget(**kwargs):
     forget_permissions()
 
 
-def _forget_user(instance, **kwargs):
+def _forget_user(instance, update_fields=None, **kwargs):
+    # Logging in writes the last login alone: nothing a request decides by, so the row stays cached.
+    if update_fields is not None and set(update_fields) <= {"last_login"}:
+        return
     forget_user(instance.pk)
 
 

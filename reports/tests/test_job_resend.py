@@ -209,9 +209,8 @@ def test_run_on_a_failed_review_of_the_period_retries_it(
 ):
     review_module.review_start(actor=manager)
     Review.objects.update(status="failed", error=Review.WORKER_STOPPED, sends=1)
-    client = client_for(manager)  # logging in saves the user, whose cached row goes at commit
     with django_capture_on_commit_callbacks(execute=True) as sent:
-        client.post(reverse("review:run"), **EN)
+        client_for(manager).post(reverse("review:run"), **EN)
     review = Review.objects.get()
     assert len(sent) == 1 and (review.status, review.sends, review.error) == ("ready", 2, "")
     assert review.finished_at is not None

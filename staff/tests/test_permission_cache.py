@@ -150,3 +150,11 @@ def test_a_user_changed_by_a_transaction_that_commits_later_is_not_served_from_b
         reader.join()
     assert seen[0].is_active  # it read the row from before the change, and cached it
     assert client.get(reverse("guests:lookup")).status_code == 302
+
+
+def test_logging_in_on_another_tablet_keeps_the_user_cached(client_for, front_desk):
+    # Only the last login changes: nothing a request decides by.
+    client = client_for(front_desk)
+    client.get(reverse("guests:lookup"))
+    client_for(front_desk)  # the same person signs in elsewhere
+    assert queries_of(client, reverse("guests:lookup"), 'FROM "staff_user"') == []
