@@ -24,8 +24,12 @@ TIMEOUT = 300
 USER_TIMEOUT = 60
 
 
+def _perms_key(user_id) -> str:
+    return f"perms:user:{user_id}"
+
+
 def _user_key(user) -> str:
-    return f"perms:user:{user.pk}"
+    return _perms_key(user.pk)
 
 
 def _row_key(user_id) -> str:
@@ -60,7 +64,7 @@ class CachedPermissionBackend(ModelBackend):
             user_id = model._meta.pk.to_python(user_id)
         except Exception:  # noqa: BLE001 — a session naming no valid id has no user, as in ModelBackend
             return None
-        keys = [GENERATION_KEY, _row_key(user_id), f"perms:user:{user_id}"]
+        keys = [GENERATION_KEY, _row_key(user_id), _perms_key(user_id)]
         found = cache.get_many(keys)
         row = found.get(keys[1])
         if row is None:
