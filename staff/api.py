@@ -34,8 +34,9 @@ def key_with_client(prefix: str) -> ClientKey | None:
     tables = {name: quote(model._meta.db_table) for name, model in (("key", ClientKey), ("client", ApiClient),
                                                                    ("user", User))}  # fmt: skip
     bound = ApiClient.outlets.through._meta
-    ids = "ARRAY(SELECT {})" if connection.vendor == "postgresql" else "(SELECT group_concat({}))"
-    outlets = ids.format(f"o.outlet_id FROM {quote(bound.db_table)} o WHERE o.apiclient_id = c.id")
+    source = f"FROM {quote(bound.db_table)} o WHERE o.apiclient_id = c.id"
+    outlets = (f"ARRAY(SELECT o.outlet_id {source})" if connection.vendor == "postgresql"
+               else f"(SELECT group_concat(o.outlet_id) {source})")  # fmt: skip
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT {select}, {outlets} FROM {tables['key']} k JOIN {tables['client']} c ON c.id = k.client_id "
