@@ -45,17 +45,20 @@ WITH ranked AS (
            count(*) OVER () AS total,
            count(*) FILTER (WHERE b.status = %s) OVER () AS cancelled,
            count(*) FILTER (WHERE b.status = %s) OVER () AS no_shows
-    FROM (SELECT *, (date >= %s AND status = ANY(%s)) AS to_come FROM {booking}
+    FROM (SELECT *, (date >= %s AND status IN ({active})) AS to_come FROM {booking}
           WHERE guest_id = %s) b
 )
 SELECT r.id, r.date, r.arrival_time, r.meal_period, r.party_size, r.status, r.outlet_id, o.name, r.to_come,
        r.total, r.cancelled, r.no_shows, {openable} AS openable,
-       ARRAY(SELECT room.name FROM {hold} h JOIN {room} room ON room.id = h.room_id
-             WHERE h.booking_id = r.id ORDER BY room.name, room.id) AS rooms
+       {rooms} AS rooms
 FROM ranked r JOIN {outlet} o ON o.id = r.outlet_id
 WHERE r.rank <= %s
 ORDER BY r.rank, r.to_come DESC
 """
+# Each booking's rooms: an array on PostgreSQL, one string joined by a unit separator on SQLite.
+_ROOMS = "SELECT room.name AS name FROM {hold} h JOIN {room} room ON room.id = h.room_id WHERE h.booking_id = r.id"
+_ROOMS_ARRAY = "ARRAY(" + _ROOMS + " ORDER BY room.name, room.id)"
+_ROOMS_JOINED = "(SELECT group_concat(name, char(31)) FROM (" + _ROOMS + " ORDER BY room.name, room.id))"
 
 
 def _openable(actor) -> tuple[str, list]:
@@ -71,10 +74,12 @@ def bookings_panel(*, guest, actor) -> BookingsPanel:
     Each booking carries `openable` (the viewer may open it) and `room_names`."""
     quote = connection.ops.quote_name
     openable, openable_params = _openable(actor)
-    sql = _PANEL.format(booking=quote(Booking._meta.db_table), hold=quote(BookingRoom._meta.db_table),
-                        room=quote(Room._meta.db_table), outlet=quote(Outlet._meta.db_table),
-                        openable=openable)  # fmt: skip
-    params = [S.CANCELLED, S.NO_SHOW, timezone.localdate(), list(Booking.ACTIVE), guest.pk, *openable_params,
+    tables = {"hold": quote(BookingRoom._meta.db_table), "room": quote(Room._meta.db_table)}
+    rooms = (_ROOMS_ARRAY if connection.vendor == "postgresql" else _ROOMS_JOINED).format(**tables)
+    active = list(Booking.ACTIVE)
+    sql = _PANEL.format(booking=quote(Booking._meta.db_table), outlet=quote(Outlet._meta.db_table),
+                        openable=openable, rooms=rooms, active=", ".join(["%s"] * len(active)))  # fmt: skip
+    params = [S.CANCELLED, S.NO_SHOW, timezone.localdate(), *active, guest.pk, *openable_params,
               max(UPCOMING, PAST)]  # fmt: skip
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -83,6 +88,8 @@ def bookings_panel(*, guest, actor) -> BookingsPanel:
     for pk, date, arrival, meal, party, status, outlet_id, outlet, to_come, *totals, can_open, rooms in rows:
         booking = Booking(id=pk, date=date, arrival_time=arrival, meal_period=meal, party_size=party,
                           status=status, outlet=Outlet(id=outlet_id, name=outlet), guest_id=guest.pk)  # fmt: skip
+        if not isinstance(rooms, list):  # SQLite's group_concat
+            rooms = rooms.split("\x1f") if rooms else []
         booking.openable, booking.room_names = can_open, rooms
         (upcoming if to_come else past).append(booking)
         counts = tuple(totals)
