@@ -341,6 +341,7 @@ def seed_visits(*, connection, visits: int, seed: int, log) -> dict:
     from guests import searchkeys
     from visits.development import developed_rebuild
     from visits.models import Complaint, ComplaintEvent, Visit
+    from visits.recent import recent_spend_rebuild
     from visits.totals import visit_totals_rebuild
 
     _check_columns(Visit, VISIT_COLUMNS)
@@ -514,6 +515,8 @@ def seed_visits(*, connection, visits: int, seed: int, log) -> dict:
             phases["day totals"] = time.perf_counter() - started
             developed_rebuild()
             phases["guests developed"] = time.perf_counter() - started
+            recent_spend_rebuild(force=True)
+            phases["spend over 30 days"] = time.perf_counter() - started
     with connection.cursor() as cursor:
         for table in VISIT_TABLES:
             # As autovacuum leaves an insert-mostly table: statistics and visibility map up to date.

@@ -14,9 +14,11 @@ class VisitsConfig(AppConfig):
         from .development import developed_merge
         from .forget import BILL_ITEMS, BILL_TEXT, COMPLAINT_TEXT, HOSTED_TEXT, visits_forget_guest
         from .models import Complaint, ComplaintEvent, PosBill, Visit
+        from .recent import recent_merge
 
         profile.register()  # the figures panel, visits and complaints on the guest's timeline
         merging.register(developed_merge)  # the two records' visits together may develop the kept guest
+        merging.register(recent_merge)  # the merged record's last 30 days count for the kept guest
         # The right-of-access download: this app's rows about a guest (guests cannot import it).
         register(subject_access.sections, covers=[Visit, Complaint, ComplaintEvent, PosBill], order=20)
         register(subject_access.history_sections, covers=[Visit.history.model], order=96)

@@ -334,3 +334,40 @@ class PosBillAdjustment(models.Model):
 
     def __str__(self):
         return f"{self.bill} · {self.get_kind_display()} {self.reference}"
+
+
+class RecentSpend(models.Model):
+    """One guest's visits and spend over the days of the RecentSpendPeriod: the kept part of "top
+    spenders over the last 30 days" (visits/recent.py), so that the report adds today's visits to
+    these rows instead of grouping a month of visits by guest. A guest without a visit in the
+    period has no row."""
+
+    guest = models.OneToOneField(
+        Guest, verbose_name=_("guest"), primary_key=True, on_delete=models.CASCADE, related_name="+"
+    )
+    visits = models.PositiveIntegerField(_("visits"))
+    spend = models.DecimalField(_("spend (yuan)"), max_digits=16, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("recent spend of a guest")
+        verbose_name_plural = _("recent spend of guests")
+        # The report walks it from the highest spend down and stops at the 50th guest.
+        indexes = [models.Index(fields=["-spend", "guest"], name="recent_spend_rank_idx")]
+
+    def __str__(self):
+        return f"{self.guest_id} {self.spend}"
+
+
+class RecentSpendPeriod(models.Model):
+    """The days (in the hotel's time zone, both included) that RecentSpend adds up: one row."""
+
+    first_day = models.DateField(_("first day"))
+    last_day = models.DateField(_("last day"))
+    built_at = models.DateTimeField(_("built at"))
+
+    class Meta:
+        verbose_name = _("period of the recent spend")
+        verbose_name_plural = _("periods of the recent spend")
+
+    def __str__(self):
+        return f"{self.first_day} – {self.last_day}"

@@ -287,6 +287,7 @@ BATCH_TASKS = (
     "reports.tasks.run_archive_review",
     "guests.tasks.refresh_search_keys",
     "webhooks.tasks.sweep_webhook_log",
+    "visits.tasks.rebuild_recent_spend",
 )
 CELERY_TASK_ROUTES = {name: {"queue": "batch"} for name in BATCH_TASKS}
 # Worker and beat log through settings.LOGGING like the web (crm.celery, crm.logs).

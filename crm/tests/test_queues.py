@@ -29,6 +29,7 @@ BATCH = [
     "reports.tasks.run_archive_review",
     "guests.tasks.refresh_search_keys",
     "webhooks.tasks.sweep_webhook_log",
+    "visits.tasks.rebuild_recent_spend",  # a month of visits summed by guest, once a night
 ]
 
 

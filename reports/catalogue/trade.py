@@ -37,11 +37,19 @@ class TopSpenderReport(Report):
 
     def rows(self, filterset, review):
         self.live = filterset.is_live()
+        data = filterset.form.cleaned_data
+        tier = data.get("tier") or ""
         if self.live:
+            if data.get("date_from") and not data.get("outlet"):
+                # The last 30 days and windows near them: the kept sums with a few days' visits.
+                rows = selectors.top_spenders_recent(
+                    date_from=data["date_from"], date_to=data.get("date_to"), tier=tier, limit=self.LIMIT
+                )
+                if rows is not None:
+                    return rows
             return selectors.top_spenders_live(visits=filterset.qs, limit=self.LIMIT)
         if review is None:
             return []
-        tier = filterset.form.cleaned_data.get("tier") or ""
         return selectors.top_spenders_from_review(review=review, tier=tier, limit=self.LIMIT)
 
     def present(self, rows, owners):

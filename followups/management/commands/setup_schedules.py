@@ -64,6 +64,13 @@ SCHEDULES = {
         "Moves the API's reads of personal data that the caller lookup counts in Redis into the audit log's "
         "per-day counts; the admin page of the API reads of personal data moves them too before it lists them.",
     ),
+    "Recent spend": (
+        "visits.tasks.rebuild_recent_spend",
+        {"minute": "20", "hour": "*"},
+        "Sums each guest's visits and spend over the 30 days before today, which the top spenders report over "
+        "the last 30 days adds today's visits to. It rebuilds once a day; the other hourly runs find it built and "
+        "stop, and catch up on a night the workers were down (the report sums the visits live meanwhile).",
+    ),
     "Webhook log sweep": (
         "webhooks.tasks.sweep_webhook_log",
         {"minute": "40", "hour": "4"},
