@@ -172,27 +172,33 @@ def top_spenders_recent(*, date_from: datetime.date, date_to: datetime.date | No
             params += [start_of_day(start)] + ([] if stop is None else [start_of_day(stop)])
     if not parts:  # the window is the period
         parts.append(f"SELECT guest_id, 0 AS n, spend AS s FROM {visits} WHERE 1 = 0")
-    tier_sql = " AND g.tier = %s" if tier else ""
+    # The guest's row only for the tier (the live sum does not leave out anonymised guests either).
+    tier_join = f" JOIN {guests} g ON g.id = {{}}.guest_id AND g.tier = %s" if tier else ""
     tier_params = [tier] if tier else []
     # SQLite sums decimals as floats: 888.8 may come back a hair under it and lose a tie it should win.
     by = "ROUND({}, 2)" if connection.vendor == "sqlite" else "{}"
+    # A changed guest's kept figures are read by key, one guest at a time (a subquery, not a join that
+    # PostgreSQL may turn into a hash of every kept row when it misjudges how many changed).
+    kept_of = f"COALESCE((SELECT k.{{}} FROM {kept} k WHERE k.guest_id = {{}}.guest_id), 0)"
     sql = f"""
         WITH d AS (SELECT guest_id, SUM(n) AS n, SUM(s) AS s FROM ({" UNION ALL ".join(parts)}) x GROUP BY guest_id),
-        changed AS (
-            SELECT d.guest_id, COALESCE(k.visits, 0) + d.n AS visits, COALESCE(k.spend, 0) + d.s AS spend
-              FROM d LEFT JOIN {kept} k ON k.guest_id = d.guest_id
-        ),
+        changed AS (SELECT d.guest_id, d.n, d.s + {kept_of.format("spend", "d")} AS spend FROM d),
         top_changed AS (
-            SELECT c.guest_id, c.visits, c.spend FROM changed c JOIN {guests} g ON g.id = c.guest_id
-             WHERE c.visits > 0{tier_sql} ORDER BY {by.format("c.spend")} DESC, c.guest_id LIMIT %s
+            SELECT c.guest_id, c.n, c.spend FROM changed c{tier_join.format("c")}
+             WHERE c.n > 0 OR c.n + {kept_of.format("visits", "c")} > 0
+             ORDER BY {by.format("c.spend")} DESC, c.guest_id LIMIT %s
         ),
         top_kept AS (
-            SELECT k.guest_id, k.visits, k.spend FROM {kept} k JOIN {guests} g ON g.id = k.guest_id
-             WHERE k.guest_id NOT IN (SELECT guest_id FROM d){tier_sql}
+            SELECT k.guest_id, 0 AS n, k.spend FROM {kept} k{tier_join.format("k")}
+             WHERE k.guest_id NOT IN (SELECT guest_id FROM d)
              ORDER BY {by.format("k.spend")} DESC, k.guest_id LIMIT %s
+        ),
+        top AS (
+            SELECT guest_id, n, spend FROM (SELECT * FROM top_changed UNION ALL SELECT * FROM top_kept) u
+             ORDER BY {by.format("spend")} DESC, guest_id LIMIT %s
         )
-        SELECT guest_id, visits, spend FROM (SELECT * FROM top_changed UNION ALL SELECT * FROM top_kept) u
-         ORDER BY {by.format("spend")} DESC, guest_id LIMIT %s
+        SELECT t.guest_id, t.n + {kept_of.format("visits", "t")}, t.spend FROM top t
+         ORDER BY {by.format("t.spend")} DESC, t.guest_id
     """
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, *tier_params, limit, *tier_params, limit, limit])
