@@ -173,6 +173,9 @@ def _parameters(review: Review) -> dict:
     # always smaller; PostgreSQL wants exact numerics.
     number = Decimal if connection.vendor == "postgresql" else float
     end = _end(review)
+    # The moments as the ORM sends them: SQLite compares the stored UTC text with the text of the
+    # parameter, which would be local time followed by its offset (a visit after the review's end counted).
+    moment = connection.ops.adapt_datetimefield_value
     return {
         "review": review.pk,
         "previous": review.previous_id or 0,
@@ -181,12 +184,12 @@ def _parameters(review: Review) -> dict:
         "b": number(Decimal(thresholds["b"])),
         "grow": number(Decimal(100 + thresholds["growth_percent"]) / 100),
         "decline": number(Decimal(100 - thresholds["decline_percent"]) / 100),
-        "end": end,
-        "year_start": end - datetime.timedelta(days=365),
-        "prev_start": end - datetime.timedelta(days=730),
-        "silent_before": end - datetime.timedelta(days=thresholds["at_risk_days"]),
-        "lost_before": end - datetime.timedelta(days=thresholds["lost_days"]),
-        "retention_before": retention_cutoff(review),
+        "end": moment(end),
+        "year_start": moment(end - datetime.timedelta(days=365)),
+        "prev_start": moment(end - datetime.timedelta(days=730)),
+        "silent_before": moment(end - datetime.timedelta(days=thresholds["at_risk_days"])),
+        "lost_before": moment(end - datetime.timedelta(days=thresholds["lost_days"])),
+        "retention_before": moment(retention_cutoff(review)),
         "pending": ReviewLine.Decision.PENDING.value,
         "nothing_to_decide": ReviewLine.Decision.NONE.value,
         "no_show": Booking.Status.NO_SHOW.value,
