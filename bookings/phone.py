@@ -255,12 +255,12 @@ def _marks(values) -> str:
 
 
 def _field(model, name: str, value):
-    """A value as the model's field reads it: SQLite answers a raw statement's dates and times as text."""
-    if value is None or not isinstance(value, str):
-        return value
-    value = model._meta.get_field(name).to_python(value)
+    """A value as the model's field reads it: SQLite answers a raw statement's dates and times as text, or,
+    for a column declared datetime, as a naive datetime in the database's time zone (UTC)."""
+    if isinstance(value, str):
+        value = model._meta.get_field(name).to_python(value)
     if isinstance(value, datetime.datetime) and timezone.is_naive(value):
-        value = timezone.make_aware(value, datetime.UTC)
+        value = timezone.make_aware(value, connection.timezone)
     return value
 
 
@@ -279,7 +279,9 @@ def caller_summaries(matches: list[Match], *, outlet_ids=None, now: datetime.dat
     names = "string_agg(r.name, %s)" if connection.vendor == "postgresql" else "group_concat(r.name, %s)"
     sql = _SUMMARIES.format(**tables, active=_marks(Booking.ACTIVE), guests=_marks(ids), names=names,
                             visit_outlets=within.format(alias="v"), booking_outlets=within.format(alias="b"))  # fmt: skip
-    params = [ROOMS_APART, *outlets, *Booking.ACTIVE, now, *outlets, Booking.Status.NO_SHOW, *ids]
+    # As the ORM sends a moment: SQLite compares text, and reads a moment's own offset as more text.
+    moment = connection.ops.adapt_datetimefield_value(now)
+    params = [ROOMS_APART, *outlets, *Booking.ACTIVE, moment, *outlets, Booking.Status.NO_SHOW, *ids]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = {row[0]: row for row in cursor.fetchall()}

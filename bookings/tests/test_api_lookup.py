@@ -120,7 +120,7 @@ def test_the_last_visit_s_date_is_the_hotel_s_day_not_utc_s(client, api_key, man
     assert match["guest"]["last_visit"]["date"] == yesterday.isoformat()
 
 
-def test_dates_and_times_read_as_text_from_sqlite_become_the_model_s_values():
+def test_dates_and_times_read_as_text_or_naive_from_sqlite_become_the_model_s_values():
     import datetime
 
     from bookings.models import Booking
@@ -128,6 +128,10 @@ def test_dates_and_times_read_as_text_from_sqlite_become_the_model_s_values():
     from visits.models import Visit
 
     assert _field(Visit, "visited_at", "2026-12-03 01:30:00") == datetime.datetime(
+        2026, 12, 3, 1, 30, tzinfo=datetime.UTC
+    )
+    # A column declared datetime comes parsed by the driver, naive, in UTC.
+    assert _field(Visit, "visited_at", datetime.datetime(2026, 12, 3, 1, 30)) == datetime.datetime(
         2026, 12, 3, 1, 30, tzinfo=datetime.UTC
     )
     assert _field(Booking, "date", "2026-12-24") == datetime.date(2026, 12, 24)
