@@ -137,13 +137,14 @@ def visit_list_totals(*, rows, limit: int, whole_archive: bool) -> ListTotals:
     """Visits, guests served and spend of the list's rows, reading at most `limit` + 1 of them (one
     statement, a LIMIT subquery): a small result is counted and summed exactly, a big one is not
     counted at all, as counting a million visits costs more than the page. `whole_archive` (no filter
-    at all) reads PostgreSQL's own estimate of the table's rows in place of a count (one more query)."""
+    at all) reads PostgreSQL's own estimate of the table's rows in place of a count (one more query); SQLite
+    keeps none, and says only that there are more."""
     capped = rows.order_by().values("spend", "party_size")[: limit + 1]
     figures = capped.aggregate(visits=Count("*"), spend=Sum("spend"), guests=Sum("party_size"))
     if figures["visits"] <= limit:
         return ListTotals(visits=figures["visits"], guests=figures["guests"] or 0, spend=figures["spend"] or Decimal(0))
     estimate = None
-    if whole_archive:
+    if whole_archive and connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass", [Visit._meta.db_table])
             row = cursor.fetchone()
