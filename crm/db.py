@@ -58,7 +58,10 @@ def replica_configured() -> bool:
 
 
 def replica_lag_seconds() -> float | None:
-    """How far the replica's last replayed change is behind now; None on a primary or a test mirror."""
+    """How far the replica's last replayed change is behind now; None on a primary, a test mirror or a
+    database that is not PostgreSQL (a newcomer's SQLite has no replication to lag)."""
+    if connections[REPLICA].vendor != "postgresql":
+        return None
     with connections[REPLICA].cursor() as cursor:
         cursor.execute(
             "SELECT CASE WHEN pg_is_in_recovery() THEN EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()) END"
@@ -76,7 +79,7 @@ def replica_state() -> str:
         if state is not None and time.monotonic() - at <= settings.KESHI_REPLICA_CHECK_SECONDS:
             return state
         try:
-            lag = replica_lag_seconds() if connections[REPLICA].vendor == "postgresql" else None
+            lag = replica_lag_seconds()
             state = LATE if lag is not None and lag > settings.KESHI_REPLICA_MAX_LAG else OK
         except DatabaseError:
             logger.warning("The read replica does not answer; reading the primary meanwhile.")
