@@ -95,3 +95,17 @@ def postgresql():
         if os.environ.get("KESHI_REQUIRE_SERVICES") == "1":
             pytest.fail("DATABASE_URL does not point at PostgreSQL")
         pytest.skip("this test needs PostgreSQL")
+
+
+@pytest.fixture
+def redis():
+    """The cache's Redis connection, for a test of what Redis does itself (counters, locks, a hash renamed
+    away): skipped when the cache is local memory (no CACHE_URL), a failure in CI (KESHI_REQUIRE_SERVICES=1)."""
+    from staff.clients import cache_redis
+
+    client = cache_redis()
+    if client is None:
+        if os.environ.get("KESHI_REQUIRE_SERVICES") == "1":
+            pytest.fail("CACHE_URL does not point at Redis")
+        pytest.skip("this test needs Redis (CACHE_URL)")
+    return client

@@ -80,7 +80,9 @@ def test_every_guest_read_is_counted_for_the_client_by_day(client, api_key, zhan
     assert ApiReadDay.objects.get(client=headers.client, endpoint="lookup").records == 2
 
 
-def test_a_lookup_writes_nothing_and_reads_in_three_statements(client, api_key, zhang, django_assert_num_queries):
+def test_a_lookup_writes_nothing_and_reads_in_three_statements(
+    client, api_key, zhang, django_assert_num_queries, redis
+):
     headers = api_key("lookup")
     with django_assert_num_queries(3) as captured:  # the key with its outlets, the callers, their summaries
         assert lookup(client, headers, "6789").json()["matches"][0]["guest"]["next_booking"]["rooms"] == ["芙蓉厅"]

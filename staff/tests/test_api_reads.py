@@ -29,7 +29,7 @@ def counted(client, endpoint="lookup") -> int:
 
 
 def test_reads_counted_in_redis_reach_the_audit_log_when_flushed_and_a_second_flush_adds_nothing(
-    django_capture_on_commit_callbacks,
+    django_capture_on_commit_callbacks, redis
 ):
     phone, pos = machine(), machine("POS 悦府")
     api_reads_add(client=phone, endpoint="lookup", records=3)
@@ -44,7 +44,7 @@ def test_reads_counted_in_redis_reach_the_audit_log_when_flushed_and_a_second_fl
     assert (counted(phone), counted(phone, "guests"), counted(pos)) == (5, 1, 4)
 
 
-def test_a_flush_adds_to_the_day_s_row_that_the_database_counted_already(django_capture_on_commit_callbacks):
+def test_a_flush_adds_to_the_day_s_row_that_the_database_counted_already(django_capture_on_commit_callbacks, redis):
     phone = machine()
     clients.api_reads_count(client=phone, endpoint="lookup", records=7)
     api_reads_add(client=phone, endpoint="lookup", records=2)
@@ -79,10 +79,9 @@ def test_when_redis_does_not_answer_the_read_is_counted_in_the_database_at_once(
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_batch_a_dead_flush_left_is_moved_by_the_next_flush_with_what_came_since():
+def test_a_batch_a_dead_flush_left_is_moved_by_the_next_flush_with_what_came_since(redis):
     phone = machine()
     api_reads_add(client=phone, endpoint="lookup", records=4)
-    redis = clients.cache_redis()
     redis.rename(cache.make_key(READS_PENDING), cache.make_key(READS_MOVING))  # the dead flush's first step
     api_reads_add(client=phone, endpoint="lookup", records=1)
     assert api_reads_flush() == 5  # as beat's task runs it: outside any transaction, both batches
@@ -90,11 +89,10 @@ def test_a_batch_a_dead_flush_left_is_moved_by_the_next_flush_with_what_came_sin
 
 
 def test_inside_a_caller_s_transaction_a_flush_moves_one_batch_and_the_next_flush_the_other(
-    django_capture_on_commit_callbacks,
+    django_capture_on_commit_callbacks, redis
 ):
     phone = machine()
     api_reads_add(client=phone, endpoint="lookup", records=4)
-    redis = clients.cache_redis()
     redis.rename(cache.make_key(READS_PENDING), cache.make_key(READS_MOVING))
     api_reads_add(client=phone, endpoint="lookup", records=1)
     for batch in (4, 1):
@@ -104,24 +102,23 @@ def test_inside_a_caller_s_transaction_a_flush_moves_one_batch_and_the_next_flus
 
 
 def test_a_flush_rolled_back_with_its_caller_s_transaction_leaves_the_counts_for_the_next_one(
-    django_capture_on_commit_callbacks,
+    django_capture_on_commit_callbacks, redis
 ):
     phone = machine()
     api_reads_add(client=phone, endpoint="lookup", records=3)
     with django_capture_on_commit_callbacks(execute=False):  # the caller's transaction never commits
         api_reads_flush()
     ApiReadDay.objects.all().delete()  # what its rollback undoes
-    redis = clients.cache_redis()
     redis.delete(cache.make_key(clients.READS_LOCK))  # the lock's expiry, five minutes on
     with django_capture_on_commit_callbacks(execute=True):
         assert api_reads_flush() == 3
     assert counted(phone) == 3
 
 
-def test_a_second_flush_while_one_runs_moves_nothing(django_capture_on_commit_callbacks):
+def test_a_second_flush_while_one_runs_moves_nothing(django_capture_on_commit_callbacks, redis):
     phone = machine()
     api_reads_add(client=phone, endpoint="lookup", records=2)
-    clients.cache_redis().set(cache.make_key(clients.READS_LOCK), "another flush")
+    redis.set(cache.make_key(clients.READS_LOCK), "another flush")
     assert api_reads_flush() == 0 and not ApiReadDay.objects.exists()
 
 
@@ -151,7 +148,7 @@ def test_the_audit_log_s_admin_page_opens_while_redis_does_not_answer(client_for
 
 
 @pytest.mark.django_db(transaction=True)
-def test_no_read_is_lost_or_counted_twice_when_flushes_race_the_lookups():
+def test_no_read_is_lost_or_counted_twice_when_flushes_race_the_lookups(redis):
     phone = machine()
     threads, adds, done = 6, 150, threading.Event()
 
@@ -180,7 +177,7 @@ def test_no_read_is_lost_or_counted_twice_when_flushes_race_the_lookups():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_client_s_rate_counts_requests_made_at_the_same_moment_exactly(api_key):
+def test_a_client_s_rate_counts_requests_made_at_the_same_moment_exactly(api_key, redis):
     from django.test import Client
 
     from crm.tests.concurrency import run_at_once
