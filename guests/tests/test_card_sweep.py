@@ -209,7 +209,9 @@ def test_an_import_that_fails_on_the_way_drops_its_file_and_writes_nothing(admin
 
 
 @pytest.mark.django_db(transaction=True)
-def test_an_import_the_sweep_failed_while_it_wrote_is_rolled_back_and_the_failure_stands(admin_user, monkeypatch):
+def test_an_import_the_sweep_failed_while_it_wrote_is_rolled_back_and_the_failure_stands(
+    postgresql, admin_user, monkeypatch
+):
     """The sweep, in its own connection and transaction, fails the transfer while the import's write
     transaction is open: the import then finds it no longer 'importing' and writes nothing."""
     from guests.services import guest_bulk_create

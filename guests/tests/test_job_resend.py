@@ -104,7 +104,7 @@ def test_an_upload_and_a_confirmation_count_as_sends(client_for, admin_user, dja
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_check_delivered_twice_at_the_same_moment_runs_once(admin_user, monkeypatch):
+def test_a_check_delivered_twice_at_the_same_moment_runs_once(postgresql, admin_user, monkeypatch):
     """The original message arrives late while the re-sent one is taken: two workers, each with its
     own connection to PostgreSQL, call the task at once; one claims the transfer, the other finds it taken."""
     transfer = transfer_in(CardTransfer.Status.QUEUED, actor=admin_user)

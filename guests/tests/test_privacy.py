@@ -109,7 +109,7 @@ def test_after_the_withdrawal_the_pending_birthday_greeting_is_never_sent(waiter
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_withdrawals_at_the_same_moment_record_one(front_desk, waiter):
+def test_two_withdrawals_at_the_same_moment_record_one(postgresql, front_desk, waiter):
     guest = consenting_guest()
     barrier, outcomes = threading.Barrier(2), []
 

@@ -119,7 +119,7 @@ def test_a_tampered_opened_state_is_refused(front_desk):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_saves_of_the_same_field_at_the_same_moment_keep_one_and_refuse_the_other(front_desk, manager):
+def test_two_saves_of_the_same_field_at_the_same_moment_keep_one_and_refuse_the_other(postgresql, front_desk, manager):
     guest = GuestFactory(mobile="13900000001")
     clients = {"13900000002": logged_in(front_desk), "13900000003": logged_in(manager)}
     forms = {mobile: opened(client, guest) for mobile, client in clients.items()}

@@ -104,7 +104,7 @@ def test_the_review_sweep_runs_every_quarter_of_an_hour_from_the_beat_schedules(
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_review_delivered_twice_at_the_same_moment_is_computed_once(guests, monkeypatch):
+def test_a_review_delivered_twice_at_the_same_moment_is_computed_once(postgresql, guests, monkeypatch):
     """Two workers, each with its own connection to PostgreSQL, take the same review at once: one
     claims it (queued → running), the other finds it taken and computes nothing."""
     review = review_in("queued")

@@ -125,7 +125,7 @@ def test_a_renamed_user_is_shown_by_the_new_name_on_the_next_request(client_for,
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_user_changed_by_a_transaction_that_commits_later_is_not_served_from_before(client_for, waiter):
+def test_a_user_changed_by_a_transaction_that_commits_later_is_not_served_from_before(postgresql, client_for, waiter):
     # Another request, on its own connection, reads the row while the change is not yet committed
     # and caches it: the row is forgotten again when the change commits.
     import threading

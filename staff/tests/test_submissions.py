@@ -115,7 +115,7 @@ def test_tokens_older_than_a_day_are_removed_when_a_new_one_is_claimed(waiter):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_posts_of_the_same_visit_at_the_same_moment_record_one(waiter):
+def test_two_posts_of_the_same_visit_at_the_same_moment_record_one(postgresql, waiter):
     guest = GuestFactory()
     url = reverse("visits:create", args=[guest.pk])
     data = filled(logged_in(waiter), url, outlet=outlet().pk, spend="800.00")

@@ -85,7 +85,7 @@ def test_the_same_bill_sent_again_answers_with_the_visit_already_made(client, ap
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_same_bill_sent_twice_at_the_same_moment_makes_one_visit(api_key, coded):
+def test_the_same_bill_sent_twice_at_the_same_moment_makes_one_visit(postgresql, api_key, coded):
     from django.apps import apps
 
     from staff.roles import sync_role_groups

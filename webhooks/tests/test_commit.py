@@ -33,7 +33,7 @@ def seen_from_another_connection() -> tuple[int, int]:
     return counts[0]
 
 
-def test_an_event_is_written_with_its_change_and_posted_only_after_commit(subscribe, manager, receiver):
+def test_an_event_is_written_with_its_change_and_posted_only_after_commit(postgresql, subscribe, manager, receiver):
     guest = GuestFactory()
     subscribe(receiver.url, "guest.updated")
     with transaction.atomic():
