@@ -15,7 +15,8 @@ from visits.tests.factories import record_visit
 pytestmark = pytest.mark.django_db
 
 
-def test_live_sums_are_exact_to_the_fen_however_many_visits_add_up(waiter):
+def test_live_sums_are_exact_to_the_fen_however_many_visits_add_up(postgresql, waiter):
+    # PostgreSQL's numeric sums; SQLite keeps and sums these amounts as floating point.
     cents = GuestFactory(name="零头")
     for spend in ("0.01", "999.99", "0.07", "12345.67"):
         record_visit(cents, waiter, days_ago=1, spend=spend)
