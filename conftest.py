@@ -3,7 +3,9 @@ import os
 import pytest
 from django.apps import apps
 from django.contrib.auth.models import Group
+from django.core.servers.basehttp import ThreadedWSGIServer, WSGIServer
 from django.db import connection
+from django.test.testcases import LiveServerThread
 
 from staff import roles
 from staff.models import User
@@ -49,6 +51,24 @@ def client_for(client):
         return client
 
     return login
+
+
+def _live_server(address, handler, *, connections_override=None, **kwargs):
+    if connections_override:  # SQLite's in-memory test database: one connection for every thread
+        return WSGIServer(address, handler, **kwargs)
+    return ThreadedWSGIServer(address, handler, connections_override=connections_override, **kwargs)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def live_server_one_request_at_a_time_on_sqlite():
+    """On SQLite the live server's threads and the test share the in-memory database's one connection, so
+    two requests at once (htmx replacing one in flight) interleaved their transactions on it: "cannot
+    commit - no transaction is active". There Django's server without threads answers one request at a
+    time (and closes each HTTP connection, so a browser's keep-alive cannot hold it); PostgreSQL keeps
+    the threaded one, a connection per request."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(LiveServerThread, "server_class", staticmethod(_live_server))
+        yield
 
 
 @pytest.fixture(autouse=True)
