@@ -119,6 +119,8 @@ def top_spenders_live(*, visits: QuerySet[Visit], limit: int = 50) -> list[dict]
         .annotate(visits=Count("*"), spend=Sum("spend"))
         .order_by("-spend", "guest_id")[:limit]
     )
+    for row in top:  # SQLite sums the amounts as floats (299999999.970000)
+        row["spend"] = row["spend"].quantize(Decimal("0.01"))
     return _with_guests(top)
 
 
