@@ -215,7 +215,14 @@ class Guest(models.Model):
             models.Index(fields=["surname", "tier", "-last_seen_at"], name="guest_surname_idx"),
             models.Index(fields=["honorific"], name="guest_honorific_idx", opclasses=["varchar_pattern_ops"]),
             models.Index(fields=["company"], name="guest_company_idx", opclasses=["varchar_pattern_ops"]),
-            models.Index(fields=["name_pinyin"], name="guest_pinyin_idx", opclasses=["varchar_pattern_ops"]),
+            # A pinyin longer than the search keys' (guests/searchkeys.py): the page's 20 of its matches
+            # chosen from the index alone, then only those rows read (208 matches at 10,000,000 guests).
+            models.Index(
+                fields=["name_pinyin"],
+                include=["tier", "last_seen_at", "id"],
+                opclasses=["varchar_pattern_ops"],
+                name="guest_pinyin_rank_idx",
+            ),
             models.Index(fields=["name_initials"], name="guest_initials_idx", opclasses=["varchar_pattern_ops"]),
             models.Index(fields=["mobile"], name="guest_mobile_idx", opclasses=["varchar_pattern_ops"]),
             models.Index(fields=["mobile_tail", "tier", "-last_seen_at"], name="guest_mobile_tail_idx"),

@@ -143,13 +143,30 @@ def _plain_page_sql(query: str, limit: int) -> tuple[str, list] | None:
     elif kind == "card":
         where, params = "card_no LIKE %s", [value + "%"]
     elif kind == "letters":
-        where, params = "(name_pinyin LIKE %s OR name_initials LIKE %s)", [value + "%", value + "%"]
+        return _letters_page_sql(value + "%", limit)
     else:
         return None
     columns = ", ".join(PAGE_FIELDS)
     sql = (f"SELECT {columns} FROM {Guest._meta.db_table} WHERE {where} "
            "ORDER BY tier, last_seen_at DESC, id DESC LIMIT %s")  # fmt: skip
     return sql, [*params, limit]
+
+
+def _letters_page_sql(prefix: str, limit: int) -> tuple[str, list]:
+    """The page of a pinyin longer than the search keys: each of its two conditions a branch that picks
+    its first page by rank from its index alone (the pinyin's covers the rank; the initials are never this
+    long, so their branch finds next to nothing), then the rows of the page. One OR over both read every
+    match's row to rank them: a tenfold archive, ten times the rows."""
+    table = Guest._meta.db_table
+    rank = "ORDER BY tier, last_seen_at DESC, id DESC"
+    branches = " UNION ".join(
+        f"(SELECT id, tier, last_seen_at FROM {table} WHERE {column} LIKE %s {rank} LIMIT %s)"
+        for column in ("name_pinyin", "name_initials")
+    )
+    columns = ", ".join(f"g.{name}" for name in PAGE_FIELDS)
+    sql = (f"SELECT {columns} FROM (SELECT id FROM ({branches}) AS branches {rank} LIMIT %s) AS page"
+           f" JOIN {table} AS g ON g.id = page.id ORDER BY g.tier, g.last_seen_at DESC, g.id DESC")  # fmt: skip
+    return sql, [prefix, limit, prefix, limit, limit]
 
 
 def guest_search(*, query: str, limit: int | None = None) -> list[Guest]:
