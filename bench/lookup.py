@@ -444,6 +444,11 @@ def open_bench_database(database_url: str, log) -> None:
     import django
 
     django.setup()
+    from django.core.cache import cache
+
+    # The bench databases share one Redis: a user cached by a run on another of them (staff.backends keeps
+    # the user for 60 s) has that database's password hash, and the session it meets is refused.
+    cache.clear()
 
 
 def main(argv=None) -> int:
