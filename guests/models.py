@@ -226,6 +226,10 @@ class Guest(models.Model):
             models.Index(fields=["name_initials"], name="guest_initials_idx", opclasses=["varchar_pattern_ops"]),
             models.Index(fields=["mobile"], name="guest_mobile_idx", opclasses=["varchar_pattern_ops"]),
             models.Index(fields=["mobile_tail", "tier", "-last_seen_at"], name="guest_mobile_tail_idx"),
+            # The visits list filtered by the host's tier now: each visit's guest looked up for its tier from
+            # the index alone, in place of hashing the tier's 270,000 guests (bench/visits.py, meal period
+            # + tier over 30 days).
+            models.Index(fields=["id"], include=["tier"], name="guest_tier_by_id_idx"),
             # The API's sync: pages in the order guests last changed (guests.api).
             models.Index(fields=["updated_at", "id"], name="guest_updated_idx"),
             # The birthdays of a week or a month, solar and lunar alike: one (month, day) pair
