@@ -119,8 +119,6 @@ def top_spenders_live(*, visits: QuerySet[Visit], limit: int = 50) -> list[dict]
         .annotate(visits=Count("*"), spend=Sum("spend"))
         .order_by("-spend", "guest_id")[:limit]
     )
-    for row in top:  # SQLite sums the amounts as floats (299999999.970000)
-        row["spend"] = row["spend"].quantize(Decimal("0.01"))
     return _with_guests(top)
 
 
@@ -157,7 +155,7 @@ def top_spenders_recent(*, date_from: datetime.date, date_to: datetime.date | No
 
     The guests a day added or taken out changes are summed exactly (`changed`); every other guest's
     figure is the kept one, so the first `limit` of the kept rows walked from the highest spend down
-    that no such day changes (`kept`) are all the others that can rank. One statement.
+    that no such day changes (`kept`) are all the others that can rank. One statement sums them.
     """
     period = recent_period()
     ranges = _day_ranges(period, date_from, date_to) if period else None
@@ -204,13 +202,13 @@ def top_spenders_recent(*, date_from: datetime.date, date_to: datetime.date | No
     """
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, *tier_params, limit, *tier_params, limit, limit])
-        cent = Decimal("0.01")
-        top = [{"guest_id": g, "visits": n, "spend": Decimal(str(s)).quantize(cent)} for g, n, s in cursor.fetchall()]
+        top = [{"guest_id": g, "visits": n, "spend": s} for g, n, s in cursor.fetchall()]
     return _with_guests(top)
 
 
 def _with_guests(top: list[dict]) -> list[dict]:
-    """The report's rows: each guest's visits and spend with what the report shows of the guest."""
+    """The report's rows: each guest's visits and spend (to the fen: SQLite sums the amounts as floats,
+    299999999.970000) with what the report shows of the guest."""
     guests = Guest.objects.filter(pk__in=[row["guest_id"] for row in top]).values(
         "id", "card_no", "name", "honorific", "surname", "company", "mobile", "tier", "owner_id"
     )
@@ -230,7 +228,7 @@ def _with_guests(top: list[dict]) -> list[dict]:
                 "tier_now": guest["tier"],
                 "owner_id": guest["owner_id"],
                 "visits": row["visits"],
-                "spend": row["spend"],
+                "spend": Decimal(str(row["spend"])).quantize(Decimal("0.01")),
             }
         )
     return rows

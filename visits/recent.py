@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from .filters import start_of_day
 from .models import RecentSpend, RecentSpendPeriod, Visit
+from .totals import add_to_row
 
 logger = logging.getLogger(__name__)
 
@@ -73,26 +74,8 @@ def recent_move(*, before: Counted | None, after: Counted | None) -> None:
 
 
 def _add(guest_id: int, visits: int, spend: Decimal) -> None:
-    table = RecentSpend._meta.db_table
-    with connection.cursor() as cursor:
-        if visits > 0:
-            cursor.execute(
-                f"""
-                INSERT INTO {table} (guest_id, visits, spend) VALUES (%s, %s, %s)
-                ON CONFLICT (guest_id) DO UPDATE SET
-                    visits = {table}.visits + excluded.visits, spend = {table}.spend + excluded.spend
-                """,
-                (guest_id, visits, spend),
-            )
-            return
-        cursor.execute(
-            f"UPDATE {table} SET visits = visits + %s, spend = spend + %s WHERE guest_id = %s",
-            (visits, spend, guest_id),
-        )
-        if cursor.rowcount != 1:
-            logger.error("recent spend of guest %s missing while a visit left it: rebuild it", guest_id)
-        if visits < 0:
-            cursor.execute(f"DELETE FROM {table} WHERE guest_id = %s AND visits = 0", (guest_id,))
+    if not add_to_row(RecentSpend._meta.db_table, {"guest_id": guest_id}, {"visits": visits, "spend": spend}):
+        logger.error("recent spend of guest %s missing while a visit left it: rebuild it", guest_id)
 
 
 def recent_merge(*, keep, other) -> None:

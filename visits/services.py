@@ -17,9 +17,9 @@ from webhooks.models import EventType
 from webhooks.outbox import emit
 from webhooks.payloads import visit_data
 
-from . import recent
 from .development import developed_month, developed_update
 from .models import Visit
+from .recent import counted as spend_counted
 from .recent import recent_move
 from .totals import counted, totals_move
 
@@ -135,7 +135,7 @@ def visit_record(*, actor, guest: Guest, fields: dict, companions=(), observatio
     _note_observations(guest=guest, actor=actor, observations=observations)
     followups_refresh(guest_ids=[guest.pk], event=Event.VISIT)  # a first visit's thank-you today
     emit(EventType.VISIT_RECORDED, lambda: visit_data(visit), outlet=visit.outlet_id)
-    recent_move(before=None, after=recent.counted(visit))  # nothing for a visit of today
+    recent_move(before=None, after=spend_counted(visit))  # nothing for a visit of today
     # Last, so the day total's row is locked for as short a time as the transaction allows.
     totals_move(before=None, after=counted(visit))
     return visit
@@ -153,7 +153,7 @@ def visit_correct(*, actor, visit: Visit, fields: dict, companions=None) -> Visi
     visit = Visit.objects.select_for_update().get(pk=visit.pk)
     if not visit_can_correct(actor=actor, visit=visit):
         raise PermissionDenied(_("Only a manager may correct a visit after the day it was logged."))
-    was, spent = counted(visit), recent.counted(visit)
+    was, spent = counted(visit), spend_counted(visit)
     for name, value in fields.items():
         if name not in VISIT_FIELDS:
             raise ValidationError(_("%(field)s cannot be changed here.") % {"field": name})
@@ -164,7 +164,7 @@ def visit_correct(*, actor, visit: Visit, fields: dict, companions=None) -> Visi
     if companions is not None:
         visit.companions.set(companions)
     _refresh_guest_recency(visit.guest_id)
-    recent_move(before=spent, after=recent.counted(visit))
+    recent_move(before=spent, after=spend_counted(visit))
     totals_move(before=was, after=counted(visit))
     return visit
 

@@ -58,32 +58,34 @@ def totals_move(*, before: Counted | None, after: Counted | None) -> None:
 
 
 def _add(key: Key, visits: int, covers: int, spend: Decimal) -> None:
-    table = VisitDayTotal._meta.db_table
-    where = "day = %s AND outlet_id = %s AND meal_period = %s AND host_tier = %s"
-    values = (key.day, key.outlet_id, key.meal_period, key.host_tier)
+    keys = {"day": key.day, "outlet_id": key.outlet_id, "meal_period": key.meal_period, "host_tier": key.host_tier}
+    if not add_to_row(VisitDayTotal._meta.db_table, keys, {"visits": visits, "covers": covers, "spend": spend}):
+        logger.error("day total %s missing while a visit left it: rebuild the day totals", key)
+
+
+def add_to_row(table: str, keys: dict, figures: dict) -> bool:
+    """Add figures (their first is the visits) to the row of a kept sum in the database, so writers at
+    once wait on its lock instead of losing a count: only a visit arriving creates the row (an upsert, its
+    figures all additions); a visit leaving updates it and deletes it at 0 visits. False when a visit
+    left a row that was not there (the sums are out of step: rebuild them)."""
+    where = " AND ".join(f"{column} = %s" for column in keys)
+    key_values, values = tuple(keys.values()), tuple(figures.values())
     with connection.cursor() as cursor:
-        if visits > 0:
-            # Only a visit arriving can create the row; its figures are all additions.
+        if next(iter(figures.values())) > 0:
+            columns = ", ".join([*keys, *figures])
+            sums = ", ".join(f"{name} = {table}.{name} + excluded.{name}" for name in figures)
             cursor.execute(
-                f"""
-                INSERT INTO {table} (day, outlet_id, meal_period, host_tier, visits, covers, spend)
-                VALUES (%s, %s, %s, %s, %s, %s, %s)
-                ON CONFLICT (day, outlet_id, meal_period, host_tier) DO UPDATE SET
-                    visits = {table}.visits + excluded.visits,
-                    covers = {table}.covers + excluded.covers,
-                    spend = {table}.spend + excluded.spend
-                """,
-                (*values, visits, covers, spend),
+                f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * (len(keys) + len(figures)))})"
+                f" ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {sums}",
+                (*key_values, *values),
             )
-            return
-        cursor.execute(
-            f"UPDATE {table} SET visits = visits + %s, covers = covers + %s, spend = spend + %s WHERE {where}",
-            (visits, covers, spend, *values),
-        )
-        if cursor.rowcount != 1:
-            logger.error("day total %s missing while a visit left it: rebuild the day totals", key)
-        if visits < 0:
-            cursor.execute(f"DELETE FROM {table} WHERE {where} AND visits = 0", values)
+            return True
+        sums = ", ".join(f"{name} = {name} + %s" for name in figures)
+        cursor.execute(f"UPDATE {table} SET {sums} WHERE {where}", (*values, *key_values))
+        found = cursor.rowcount == 1
+        if next(iter(figures.values())) < 0:
+            cursor.execute(f"DELETE FROM {table} WHERE {where} AND {next(iter(figures))} = 0", key_values)
+        return found
 
 
 @transaction.atomic
