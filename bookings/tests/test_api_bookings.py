@@ -5,7 +5,6 @@ still free), only at the outlets the key is bound to, the host named by card num
 import datetime
 
 import pytest
-from django.db import connection
 from django.urls import reverse
 
 from bookings.models import Booking
@@ -106,9 +105,7 @@ def test_a_taken_room_is_a_conflict_that_names_the_free_rooms_and_not_who_holds_
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_partners_booking_the_same_room_at_the_same_moment_make_one_booking(api_key, rooms):
-    if connection.vendor != "postgresql":
-        pytest.skip("the concurrency guard is PostgreSQL's exclusion constraint")
+def test_two_partners_booking_the_same_room_at_the_same_moment_make_one_booking(postgresql, api_key, rooms):
     from django.test import Client
 
     keys = iter([api_key("bookings:write"), api_key("bookings:write")])

@@ -1,7 +1,6 @@
 """Anonymising forgets the guest everywhere: every app's rows, their history, the admin's log."""
 
 import datetime
-import os
 import threading
 import time
 from decimal import Decimal
@@ -294,8 +293,7 @@ def _wait_until_a_statement_waits_for_a_lock(seconds=20) -> bool:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_worker_cannot_start_on_an_upload_the_anonymisation_is_discarding(manager):
-    _require_postgresql()
+def test_a_worker_cannot_start_on_an_upload_the_anonymisation_is_discarding(postgresql, manager):
     guest = GuestFactory()
     transfer = _upload("queued")
     discarded, claimed = threading.Event(), []
@@ -357,13 +355,6 @@ def test_the_audit_event_of_the_anonymisation_holds_no_personal_data(manager):
 
 
 # ---- the whole database, on PostgreSQL --------------------------------------------------
-
-
-def _require_postgresql():
-    if connection.vendor != "postgresql":
-        if os.environ.get("KESHI_REQUIRE_SERVICES") == "1":
-            pytest.fail("DATABASE_URL does not point at PostgreSQL")
-        pytest.skip("the dump of every table casts rows to text the PostgreSQL way")
 
 
 SECRETS = {
@@ -441,8 +432,7 @@ def _found(rows) -> list[tuple[str, str]]:
     return found
 
 
-def test_no_table_holds_a_trace_of_an_anonymised_guest_with_rich_data(manager, admin_user):
-    _require_postgresql()
+def test_no_table_holds_a_trace_of_an_anonymised_guest_with_rich_data(postgresql, manager, admin_user):
     guest = _rich_guest(manager, admin_user)
     before = {key for _table, key in _found(_dump())}
     assert before == set(SECRETS), "the fixture must put every distinctive string in the database"

@@ -19,7 +19,7 @@ from guests.tests.factories import GuestFactory
 
 pytestmark = [
     pytest.mark.django_db,
-    pytest.mark.skipif(connection.vendor != "postgresql", reason="the search keys exist on PostgreSQL only"),
+    pytest.mark.usefixtures("postgresql"),  # the search keys exist on PostgreSQL only
 ]
 
 

@@ -18,7 +18,7 @@ from guests.validators import normalise_mobile, validate_mobile
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(connection.vendor != "postgresql", reason="the seed generates rows in PostgreSQL"),
+    pytest.mark.usefixtures("postgresql"),  # the seed generates rows in PostgreSQL
 ]
 
 COUNT = 2_000

@@ -223,8 +223,7 @@ def test_the_monthly_beat_slot_runs_one_review_per_period(archive):
     assert Review.objects.count() == 1 and Review.objects.get().status == "ready"
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="planner statistics are PostgreSQL's")
-def test_a_finished_review_leaves_planner_statistics_for_its_lines(archive):
+def test_a_finished_review_leaves_planner_statistics_for_its_lines(postgresql, archive):
     # Without them the planner takes a fresh million-line review for a few thousand rows
     # and reads every line through a nested loop (the VIP list took 7.5 s instead of 60 ms).
     review = run_review()

@@ -5,7 +5,6 @@ import datetime
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -303,9 +302,7 @@ def test_a_pos_of_another_outlet_cannot_void_this_outlet_s_bill(client, api_key,
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_same_refund_sent_twice_at_the_same_moment_is_taken_off_once(api_key, coded):
-    if connection.vendor != "postgresql":
-        pytest.skip("row locks are PostgreSQL's")
+def test_the_same_refund_sent_twice_at_the_same_moment_is_taken_off_once(postgresql, api_key, coded):
     headers = api_key("visits:write")
     post(Client(), headers, bill(guest={"card_no": GuestFactory().card_no}))
     answers, errors = run_at_once(lambda: adjust(Client(), headers).status_code)

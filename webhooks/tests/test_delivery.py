@@ -162,10 +162,8 @@ def test_the_task_run_twice_posts_each_event_once(guest, subscribe, manager, rec
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_workers_at_once_never_post_the_same_delivery_and_deliver_each_once(subscribe, receiver):
+def test_two_workers_at_once_never_post_the_same_delivery_and_deliver_each_once(postgresql, subscribe, receiver):
     """PostgreSQL: SKIP LOCKED and the committed lease keep the second worker off a delivery in flight."""
-    if connection.vendor != "postgresql":
-        pytest.skip("SKIP LOCKED is PostgreSQL's")
     subscribe(receiver.url, "guest.updated")
     with enqueue_suppressed(), transaction.atomic():  # queued, not yet sent: the two workers below send them
         for n in range(12):
