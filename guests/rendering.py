@@ -28,6 +28,39 @@ def mask_mobile(mobile: str) -> str:
     return "****" + (mobile[-shown:] if shown > 0 else "")
 
 
+def mask_handle(text: str) -> str:
+    """ou****07: a WeChat id (or any handle) shown as mask_mobile shows a number, enough to recognise
+    it, not to add it: its first two and last two characters from twelve up, else its first one from
+    three up, so never more than a third of it."""
+    if len(text or "") >= 12:
+        return f"{text[:2]}****{text[-2:]}"
+    if len(text or "") >= 3:
+        return f"{text[0]}****"
+    return "****" if text else ""
+
+
+def mask_email(address: str) -> str:
+    """o****@example.com: the first letter and the domain; text without an @ is masked as a handle."""
+    local, at, domain = (address or "").partition("@")
+    if not at:
+        return mask_handle(address)
+    return (local[0] if len(local) > 1 else "") + "****@" + domain
+
+
+def masked_contact(guest, *, whole: bool) -> dict:
+    """The profile's contact lines: whole for whoever may change the record, else masked (a waiter
+    needs the guest's taboos at the table, not the means to reach the guest). The street address
+    is left out masked; the region stays."""
+    people = list(guest.related_people.all())
+    if whole:
+        address = " ".join(filter(None, [guest.region, guest.address]))
+        return {"mobile": guest.mobile, "landline": guest.landline, "wechat": guest.wechat, "email": guest.email,
+                "address": address, "people": [(person, person.phone) for person in people]}  # fmt: skip
+    return {"mobile": mask_mobile(guest.mobile), "landline": mask_mobile(guest.landline),
+            "wechat": mask_handle(guest.wechat), "email": mask_email(guest.email), "address": guest.region,
+            "people": [(person, mask_mobile(person.phone)) for person in people]}  # fmt: skip
+
+
 def _row(guest, no_visit: str, url_prefix: str, tiers: dict, flags: dict) -> str:
     greeting = guest.greeting
     name = (f' <span class="text-body-secondary fw-normal">{escape(guest.name)}</span>'

@@ -39,7 +39,7 @@ from .forms import (
 )
 from .models import CardTransfer, Guest
 from .profile import profile_panels, profile_timeline
-from .rendering import guest_rows, mask_mobile
+from .rendering import guest_rows, masked_contact
 from .selectors import guest_duplicates, guest_history, guest_profile, guest_search
 from .services import (
     guest_anonymise,
@@ -74,9 +74,9 @@ def profile(request, pk):
     if request.user.has_perm("guests.view_guest_history"):
         history = guest_history(guest=guest, confidential=request.user.has_perm("guests.view_confidential"))
     timeline = profile_timeline(guest=guest, page=request.GET.get("page"), actor=request.user)
-    # Whoever may change the record sees the number whole; a waiter as the lookup shows it.
-    mobile = guest.mobile if request.user.has_perm("guests.change_guest") else mask_mobile(guest.mobile)
-    context = {"guest": guest, "history": history, "timeline": timeline, "now": timezone.now(), "mobile": mobile,
+    # Whoever may change the record sees the contacts whole; a waiter masked, the mobile as the lookup shows it.
+    contact = masked_contact(guest, whole=request.user.has_perm("guests.change_guest"))
+    context = {"guest": guest, "history": history, "timeline": timeline, "now": timezone.now(), "contact": contact,
                "today": timezone.localdate(), **profile_panels(guest=guest, actor=request.user)}  # fmt: skip
     return render(request, "guests/profile.html", context)
 
