@@ -345,13 +345,30 @@ def round_trip_ms(samples: int = 500) -> tuple[float, float]:
     return ms(times, 0.5), ms(times, 0.95)
 
 
-def warm_up(kinds: list[Kind], client, limit: int) -> None:
-    """One untimed pass over a few queries of each kind: bytecode, plan caches, buffers."""
+def warm_up(kinds: list[Kind], client, limit: int, *, values: str) -> dict[str, list[float]]:
+    """An untimed pass before the timed one: bytecode, plan caches, buffers.
+
+    values="all" first sends every query value once to the view, timed on its own (the first touch,
+    from a cache the seed left), then takes every value through all five paths untimed, so the timed
+    pass measures a warm cache at any archive size: at 1,000,000 guests the whole archive is in the
+    page cache anyway; at 10,000,000 it is not, and a value's first path would otherwise pay for its
+    disk reads. values="few" (the bench before session 14) warms ten values a kind.
+    Returns the first-touch view times by kind (empty for "few")."""
+    first = {}
     for kind in kinds:
         queries = kind.queries
-        kind.queries = queries[:10]
+        if values == "all":
+            times = []
+            for query in queries:
+                started = time.perf_counter()
+                client.get("/", {"q": query}, HTTP_HX_REQUEST="true")
+                times.append(time.perf_counter() - started)
+            first[kind.label] = times
+        else:
+            kind.queries = queries[:10]
         time_kind(kind, client, limit, count_matches=0)
         kind.queries = queries
+    return first
 
 
 def explain(query: str, limit: int) -> str:
@@ -421,6 +438,10 @@ def parse_args(argv=None):
     )  # fmt: skip
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument(
+        "--warm", choices=("all", "few"), default="all",
+        help="all: every value through every path once before the timed pass (default); few: ten values a kind",
+    )  # fmt: skip
+    parser.add_argument(
         "--seeder", choices=("python", "sql"), default=None,
         help="python: bench/seed.py (GuestFaker, COPY); sql: bench/seed_sql.py (generate_series in PostgreSQL); "
         "default sql above 1,000,000 guests",
@@ -484,7 +505,7 @@ def main(argv=None) -> int:
     limit = settings.GUEST_LOOKUP_LIMIT
     kinds = lookup_kinds(COMPOUND_SURNAMES)
     draw_queries(kinds, args.samples, args.seed)
-    warm_up(kinds, client, limit)
+    first_touch = warm_up(kinds, client, limit, values=args.warm)
 
     load = os.getloadavg()
     log("")
@@ -503,6 +524,13 @@ def main(argv=None) -> int:
     log("")
     results = {kind.label: time_kind(kind, client, limit, count_matches=20) for kind in kinds}
     misses = report(kinds, results, log)
+    if first_touch:
+        log("")
+        log("First touch (warm-up, not a target): each value's first view request, from the cache the seed and "
+            "earlier runs left, median / p95 ms:")  # fmt: skip
+        for kind in kinds:
+            times = first_touch[kind.label]
+            log(f"  {kind.label:<18} {ms(times, 0.5):6.2f} / {ms(times, 0.95):6.2f}")
     log("")
     log("rows = median rows returned; matches = median guests matching (first 20 values, capped at 100,000).")
     log("Plain SQL per kind:")
