@@ -24,7 +24,7 @@ from .forms import add_service_errors
 from .models import Booking
 from .selectors import rooms_free, visit_initial
 from .services import booking_arrive, booking_complete, booking_period, walk_in_seat
-from .sheet_views import _choice, _context
+from .sheet_views import sheet_choice, sheet_context
 from .waiting_forms import WalkInForm
 
 S = Booking.Status
@@ -41,8 +41,8 @@ def _floor_url(outlet_pk, meal_period) -> str:
 @permission_required("bookings.view_booking", raise_exception=True)
 def floor(request):
     """Who is where: the seated parties first, then those still expected; htmx asks for the list alone."""
-    choice = _choice(request)
-    context, status = _context(request, choice)
+    choice = sheet_choice(request)
+    context, status = sheet_context(request, choice)
     rows = context["rows"]
     context["seated"] = [row for row in rows if row.booking.status == S.ARRIVED]
     context["expected"] = [row for row in rows if row.booking.status != S.ARRIVED]
@@ -81,7 +81,7 @@ def _free_rooms(outlet):
 @submitted_once
 def walk_in(request):
     """Seat a party that came without booking in a room or table free now."""
-    choice = _choice(request)
+    choice = sheet_choice(request)
     if choice.errors or choice.outlet is None:
         raise Http404(_("Choose an outlet from the list."))
     form = WalkInForm(request.POST or None, rooms=_free_rooms(choice.outlet), initial={"party_size": 2})

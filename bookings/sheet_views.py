@@ -33,7 +33,7 @@ class Choice:
     errors: list
 
 
-def _choice(request) -> Choice:
+def sheet_choice(request) -> Choice:
     """The outlet, day and meal period asked for, with a message for each one that cannot be read.
     An outlet that exists but is not the person's is refused outright."""
     outlets, errors = list(outlets_for(request.user)), []
@@ -62,7 +62,8 @@ def _choice(request) -> Choice:
     return Choice(outlets, outlet, day, meal_period, errors)
 
 
-def _context(request, choice: Choice) -> tuple[dict, int]:
+def sheet_context(request, choice: Choice) -> tuple[dict, int]:
+    """The service sheet's rows for the choice, with the status to answer: 400 while the choice has errors."""
     rows = []
     if choice.outlet is not None and not choice.errors:
         rows = service_sheet(outlet=choice.outlet, day=choice.day, meal_period=choice.meal_period, actor=request.user)
@@ -74,14 +75,14 @@ def _context(request, choice: Choice) -> tuple[dict, int]:
 @require_GET
 @permission_required("bookings.view_booking", raise_exception=True)
 def sheet(request):
-    context, status = _context(request, _choice(request))
+    context, status = sheet_context(request, sheet_choice(request))
     return render(request, "service/sheet.html", context, status=status)
 
 
 @require_GET
 @permission_required("bookings.view_booking", raise_exception=True)
 def kitchen(request):
-    context, status = _context(request, _choice(request))
+    context, status = sheet_context(request, sheet_choice(request))
     context["slips"] = kitchen_slips(context["rows"])
     return render(request, "service/kitchen.html", context, status=status)
 
@@ -89,8 +90,8 @@ def kitchen(request):
 @require_GET
 @permission_required("bookings.view_booking", raise_exception=True)
 def sheet_xlsx(request):
-    choice = _choice(request)
-    context, status = _context(request, choice)
+    choice = sheet_choice(request)
+    context, status = sheet_context(request, choice)
     if status != 200 or choice.outlet is None:
         return render(request, "service/sheet.html", context, status=status if status != 200 else 400)
     workbook = Workbook(write_only=True)
