@@ -46,7 +46,7 @@ class WaitingEntryAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 @admin.register(BookingSettings)
 class BookingSettingsAdmin(SettingsRowAdmin):
-    """How long a booking holds its rooms when no end time is agreed."""
+    """How long a booking holds its rooms when no end time is agreed, and how far ahead bookings are taken."""
 
     fields = [
         "breakfast_minutes",
@@ -54,5 +54,6 @@ class BookingSettingsAdmin(SettingsRowAdmin):
         "tea_minutes",
         "dinner_minutes",
         "late_minutes",
+        "days_ahead",
         "repeated_no_shows",
     ]

@@ -30,8 +30,7 @@ from visits.models import MealPeriod
 from .forms import USUAL_ARRIVAL
 from .models import Booking
 from .selectors import rooms_free
-from .services import booking_cancel, booking_change, booking_create
-from .services.rooms import booking_period
+from .services import beyond_days_ahead, booking_cancel, booking_change, booking_create, booking_period
 from .services.steps import CANCEL_REASONS
 
 MAX_ROOMS = 20
@@ -234,6 +233,8 @@ class Availability(APIView):
     def get(self, request):
         params = request.query_params
         outlet, day = _outlet(request, params.get("outlet", "")), _date(params.get("date", ""))
+        if beyond := beyond_days_ahead(day):
+            raise ValidationError({"date": [beyond]})
         period = params.get("meal_period", "")
         if period not in MealPeriod.values:
             raise ValidationError({"meal_period": [_("Choose a meal period: %(periods)s.")

@@ -7,6 +7,7 @@ that period and of whether the booking is active (tentative, confirmed or arrive
 database itself refuses two active bookings of one room whose periods overlap.
 """
 
+import datetime
 from decimal import Decimal
 
 from django.conf import settings
@@ -14,6 +15,7 @@ from django.contrib.postgres.fields import RangeOperators
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
@@ -47,11 +49,18 @@ class BookingSettings(SettingsRow):
     late_minutes = models.PositiveSmallIntegerField(
         _("late night lasts (minutes)"), default=150, validators=[MinValueValidator(30), MaxValueValidator(720)]
     )
+    # Further ahead, a date is a typing slip (2062 for 2026) more often than a booking; walk-ins are today.
+    days_ahead = models.PositiveSmallIntegerField(
+        _("bookings taken up to (days ahead)"), default=365, validators=[MinValueValidator(1), MaxValueValidator(1000)]
+    )
     # A guest with this many no-shows in the last 365 days is flagged on the profile, in the lookup
     # and in the review (bookings/flags.py, reports/review/engine.py).
     repeated_no_shows = models.PositiveSmallIntegerField(
         _("no-shows in a year that flag a guest"), default=2, validators=[MinValueValidator(1), MaxValueValidator(50)]
     )
+
+    def last_bookable_day(self, today: datetime.date | None = None) -> datetime.date:
+        return (today or timezone.localdate()) + datetime.timedelta(days=self.days_ahead)
 
     class Meta:
         verbose_name = _("booking settings")

@@ -9,7 +9,7 @@ booking's states and the services that move it; waiting.py keeps the waiting lis
 """
 
 from .desk import BOOKING_FIELDS, WALK_IN_FIELDS, booking_change, booking_create, walk_in_seat
-from .rooms import booking_period
+from .rooms import beyond_days_ahead, booking_period
 from .steps import (
     STEPS,
     booking_arrive,
@@ -27,6 +27,7 @@ __all__ = [
     "STEPS",
     "WAITING_FIELDS",
     "WALK_IN_FIELDS",
+    "beyond_days_ahead",
     "booking_arrive",
     "booking_cancel",
     "booking_change",

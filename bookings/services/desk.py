@@ -19,7 +19,7 @@ from webhooks.payloads import booking_data
 
 from ..models import Booking, BookingEvent, WaitingEntry
 from .common import check_fields, host_for, locked, record, require, save
-from .rooms import room_list, rooms_hold, set_period
+from .rooms import beyond_days_ahead, room_list, rooms_hold, set_period
 from .waiting import waiting_move
 
 S = Booking.Status
@@ -53,11 +53,12 @@ DEPOSIT_MOVES = {
 DESK_ONLY = gettext_lazy("Only the front desk and managers may take or change bookings.")
 
 
-def _validate(booking: Booking, rooms: list[Room], *, moved: bool, to_come: bool, hold_set: bool) -> None:
+def _validate(booking: Booking, rooms: list[Room], *, moved: bool, to_come: bool, hold_set: bool, dated: bool) -> None:
     """Every problem of the booking at once, the business rules' and the fields'. The rooms are checked
     when they or the schedule change (`moved`), the time when it must still be to come (`to_come`), the
-    hold when it is set now (`hold_set`): a cancelled booking's deposit is refunded whatever became of
-    its rooms or of its guest since."""
+    date against the days ahead bookings are taken when it is given now (`dated`: a booking taken far
+    ahead keeps its date when the days ahead are shortened), the hold when it is set now (`hold_set`):
+    a cancelled booking's deposit is refunded whatever became of its rooms or of its guest since."""
     errors = {}
     if booking._state.adding and booking.guest_id and booking.guest.is_anonymised:
         errors["guest"] = _("This guest has been anonymised; they can no longer be booked.")
@@ -80,6 +81,8 @@ def _validate(booking: Booking, rooms: list[Room], *, moved: bool, to_come: bool
             errors["end_time"] = _("A booking holds its rooms for at most 12 hours.")
         if to_come and booking.ends_at <= timezone.now():
             errors["date"] = _("This time is already over: a booking is for a time still to come.")
+    if dated and "date" not in errors and (beyond := beyond_days_ahead(booking.date)):
+        errors["date"] = beyond
     if hold_set:
         _validate_hold(booking, errors)
     if booking.standard_kind and booking.standard_amount is None:
@@ -147,7 +150,8 @@ def _book(*, actor, guest: Guest, rooms, fields: dict, status: str, action: str)
     _fill_in(booking, actor, guest)
     set_period(booking)
     rooms = room_list(rooms)
-    _validate(booking, rooms, moved=True, to_come=action != A.WALK_IN, hold_set=status == S.TENTATIVE)
+    to_come = action != A.WALK_IN
+    _validate(booking, rooms, moved=True, to_come=to_come, hold_set=status == S.TENTATIVE, dated=to_come)
     save(booking, actor)
     rooms_hold(booking, rooms)
     record(booking, actor, action, before="")
@@ -233,7 +237,8 @@ def booking_change(*, actor, booking: Booking, fields: dict, rooms=None, note: s
     moved = bool(changed & set(SCHEDULE_FIELDS)) or {r.pk for r in new_rooms} != {r.pk for r in current_rooms}
     # A party staying on past its end may still move room or grow; a new time must be to come.
     to_come = bool(changed & {"date", "meal_period", "arrival_time", "end_time"})
-    _validate(booking, new_rooms, moved=moved, to_come=to_come, hold_set="hold_until" in changed)
+    _validate(booking, new_rooms, moved=moved, to_come=to_come, hold_set="hold_until" in changed,
+              dated="date" in changed)  # fmt: skip
     after = _snapshot(booking, new_rooms)
     changes = {name: [before[name], after[name]] for name in after if before[name] != after[name]}
     changes |= dict.fromkeys(sorted(changed - set(SCHEDULE_FIELDS)))

@@ -43,6 +43,18 @@ def booking_period(
     return starts, timezone.make_aware(datetime.datetime.combine(day, end_time), zone)
 
 
+def beyond_days_ahead(date: datetime.date | None) -> str:
+    """The refusal of a date further ahead than bookings are taken (BookingSettings.days_ahead), else ""."""
+    if date is None:
+        return ""
+    settings_row = BookingSettings.current()
+    last = settings_row.last_bookable_day()
+    if date <= last:
+        return ""
+    return _("Bookings are taken up to %(days)s days ahead, until %(date)s.") % {
+        "days": settings_row.days_ahead, "date": last.isoformat()}  # fmt: skip
+
+
 def set_period(booking: Booking) -> None:
     if booking.date and booking.arrival_time and booking.meal_period in MealPeriod.values:
         booking.starts_at, booking.ends_at = booking_period(

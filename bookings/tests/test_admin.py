@@ -24,7 +24,7 @@ def test_an_admin_reads_a_booking_its_steps_and_history_but_cannot_change_or_add
     assert client.get(reverse("admin:bookings_waitingentry_changelist")).status_code == 200
 
 
-def test_an_admin_sets_how_long_a_dinner_holds_its_rooms(client_for, admin_user):
+def test_an_admin_sets_how_long_a_dinner_holds_its_rooms_and_how_far_ahead_bookings_are_taken(client_for, admin_user):
     client = client_for(admin_user)
     page = client.get(reverse("admin:bookings_bookingsettings_changelist"))
     assert page.status_code == 302 and page.url.endswith("/1/change/")
@@ -34,7 +34,11 @@ def test_an_admin_sets_how_long_a_dinner_holds_its_rooms(client_for, admin_user)
         "tea_minutes": 120,
         "dinner_minutes": 210,
         "late_minutes": 150,
+        "days_ahead": 180,
         "repeated_no_shows": 3,
     }
     assert client.post(page.url, data).status_code == 302
-    assert BookingSettings.current().dinner_minutes == 210 and BookingSettings.current().repeated_no_shows == 3
+    row = BookingSettings.current()
+    assert (row.dinner_minutes, row.days_ahead, row.repeated_no_shows) == (210, 180, 3)
+    refused = client.post(page.url, data | {"days_ahead": 0})
+    assert refused.status_code == 200 and BookingSettings.current().days_ahead == 180

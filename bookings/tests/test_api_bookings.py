@@ -6,8 +6,9 @@ import datetime
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
-from bookings.models import Booking
+from bookings.models import Booking, BookingSettings
 from crm.tests.concurrency import run_at_once
 from guests.models import Guest
 from guests.tests.factories import GuestFactory
@@ -59,6 +60,17 @@ def test_availability_refuses_bad_input_by_field(client, api_key, rooms, query, 
     base = {"outlet": "YF", "date": tomorrow().isoformat(), "meal_period": "dinner"}
     response = client.get(reverse("api:availability"), base | query, **api_key("bookings:read"), **EN)
     assert response.status_code == 400 and field in response.json()["errors"]
+
+
+def test_availability_past_the_days_ahead_is_refused_with_the_last_date_it_answers(client, api_key, rooms):
+    last = timezone.localdate() + datetime.timedelta(days=BookingSettings.current().days_ahead)
+    query = {"outlet": "YF", "meal_period": "dinner"}
+    assert client.get(reverse("api:availability"), query | {"date": last.isoformat()},
+                      **api_key("bookings:read"), **EN).status_code == 200  # fmt: skip
+    beyond = (last + datetime.timedelta(days=1)).isoformat()
+    response = client.get(reverse("api:availability"), query | {"date": beyond}, **api_key("bookings:read"), **EN)
+    assert response.status_code == 400
+    assert response.json()["errors"]["date"] == [f"Bookings are taken up to 365 days ahead, until {last.isoformat()}."]
 
 
 def test_a_booking_made_by_a_partner_is_on_the_board_with_its_source_and_the_client_named(client, api_key, rooms):

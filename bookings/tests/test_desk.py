@@ -297,3 +297,33 @@ def test_a_party_staying_past_its_end_may_still_move_room_but_not_to_a_time_that
             actor=front_desk, booking=booking, fields={"end_time": (ended + datetime.timedelta(minutes=1)).time()}
         )
     assert refused.value.message_dict["date"] == ["This time is already over: a booking is for a time still to come."]
+
+
+def test_a_booking_is_taken_up_to_the_days_ahead_the_settings_allow_and_refused_past_them(front_desk):
+    settings_row = BookingSettings.current()
+    settings_row.days_ahead = 90
+    settings_row.save()
+    last = timezone.localdate() + datetime.timedelta(days=90)
+    assert book(front_desk, date=last).date == last
+    with pytest.raises(ValidationError) as refused:
+        book(front_desk, date=last + datetime.timedelta(days=1))
+    assert messages(refused.value)["date"] == [f"Bookings are taken up to 90 days ahead, until {last.isoformat()}."]
+    assert Booking.objects.count() == 1
+
+
+def test_a_booking_cannot_be_moved_past_the_days_ahead_either(front_desk):
+    booking = book(front_desk)
+    far = timezone.localdate() + datetime.timedelta(days=BookingSettings.current().days_ahead + 1)
+    with pytest.raises(ValidationError) as refused:
+        booking_change(actor=front_desk, booking=booking, fields={"date": far})
+    assert "date" in refused.value.message_dict
+    booking.refresh_from_db()
+    assert booking.date == tomorrow()
+
+
+def test_a_booking_already_far_ahead_keeps_its_date_when_the_days_ahead_are_shortened(front_desk):
+    far = timezone.localdate() + datetime.timedelta(days=200)
+    booking = book(front_desk, date=far)
+    BookingSettings.objects.filter(pk=BookingSettings.current().pk).update(days_ahead=30)
+    booking = booking_change(actor=front_desk, booking=booking, fields={"party_size": 12})
+    assert (booking.date, booking.party_size) == (far, 12)
