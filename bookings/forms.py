@@ -34,14 +34,14 @@ USUAL_ARRIVAL = {"breakfast": "07:30", "lunch": "11:30", "tea": "14:30", "dinner
 
 
 class RoomChoices(forms.ModelMultipleChoiceField):
+    """Rooms of one outlet, by their names."""
+
     def label_from_instance(self, room):
-        return f"{room.outlet} · {room.name}" if self.show_outlet else room.name
+        return room.name
 
 
-def rooms_field(queryset, show_outlet: bool) -> RoomChoices:
-    field = RoomChoices(queryset=queryset, label=_("Rooms or tables"), widget=forms.CheckboxSelectMultiple)
-    field.show_outlet = show_outlet
-    return field
+def rooms_field(queryset) -> RoomChoices:
+    return RoomChoices(queryset=queryset, label=_("Rooms or tables"), widget=forms.CheckboxSelectMultiple)
 
 
 def add_service_errors(form: forms.Form, error: ValidationError) -> None:
@@ -120,11 +120,23 @@ class BookingForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["outlet"].queryset = outlets
         self.outlets = outlets
-        rooms = Room.objects.filter(outlet__in=outlets, is_active=True).select_related("outlet")
-        self.fields["rooms"] = rooms_field(rooms.order_by("outlet__name", "-is_private", "name"), show_outlet=True)
+        # The rooms of the outlet chosen (posted, else the one the page opened on), not of every outlet the
+        # person sees: a group's desk would otherwise scroll through hundreds. The page swaps them when
+        # the outlet changes (templates/bookings/form.html).
+        chosen = self.outlet_chosen()
+        rooms = Room.objects.filter(outlet=chosen, is_active=True) if chosen else Room.objects.none()
+        self.fields["rooms"] = rooms_field(rooms.order_by("-is_private", "name"))
         add_details(self, user, deposit_states=(Booking.DepositState.NONE, Booking.DepositState.HELD))
         self.order_fields(["find", "surname", "honorific", "mobile", "outlet", "date", "meal_period", "arrival_time",
                            "party_size", "rooms", "purpose", "special_requests"])  # fmt: skip
+
+    def outlet_chosen(self):
+        """The outlet posted, or the form's initial one, among the person's outlets; None if neither is."""
+        wanted = self.data.get(self.add_prefix("outlet")) if self.is_bound else self.initial.get("outlet")
+        wanted = getattr(wanted, "pk", wanted)
+        if not str(wanted or "").isdigit():
+            return None
+        return next((outlet for outlet in self.outlets if outlet.pk == int(wanted)), None)
 
     def clean_find(self) -> Guest | None:
         # Card numbers are stored upper-case (guests.forms): an exact match uses the unique index, where
@@ -186,7 +198,7 @@ class BookingChangeForm(forms.Form):
         initial |= {"rooms": list(booking.rooms.all()), "owner": booking.owner_id}
         super().__init__(*args, initial=initial, **kwargs)
         rooms = Room.objects.filter(outlet=booking.outlet_id, is_active=True).order_by("-is_private", "name")
-        self.fields["rooms"] = rooms_field(rooms, show_outlet=False)
+        self.fields["rooms"] = rooms_field(rooms)
         add_details(self, user, deposit_states=Booking.DepositState.values)
         self.order_fields([*SCHEDULE[:4], "rooms", "special_requests", *DETAILS, *DEPOSIT, "note"])
 

@@ -78,7 +78,7 @@ class WalkInForm(HostForm):
 
     def __init__(self, *args, rooms, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["rooms"] = rooms_field(rooms, show_outlet=False)
+        self.fields["rooms"] = rooms_field(rooms)
 
     def service_fields(self, *, outlet) -> dict:
         return {

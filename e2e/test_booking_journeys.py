@@ -12,6 +12,7 @@ import subprocess
 import time
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.text import capfirst
 from django.utils.translation import gettext
@@ -118,6 +119,33 @@ def test_the_phone_booking_page_fits_a_phone(new_page, live_server, front_desk, 
     expect(page.get_by_test_id("phone-rooms").get_by_label(re.compile("牡丹厅"))).to_be_checked()
     assert_no_horizontal_overflow(page)
     page.screenshot(path=screenshots / "phone-booking-375.png", full_page=True)
+
+
+def test_the_desk_s_booking_form_swaps_in_the_rooms_of_the_outlet_it_switches_to_and_books_one(
+    new_page, live_server, front_desk, zhang, screenshots
+):
+    river = room("江南厅", outlet_name="江南小馆")
+    page = new_page(viewport=TABLET)
+    log_in(page, live_server, "frontdesk")
+    page.goto(f"{live_server.url}{reverse('bookings:create')}?outlet={room('牡丹厅').outlet_id}")
+    rooms = page.get_by_test_id("booking-rooms")
+    expect(rooms.get_by_label("牡丹厅")).to_be_visible()
+    expect(rooms.get_by_label("江南厅")).to_have_count(0)
+    page.get_by_label(t(page, "Host guest"), exact=True).fill(zhang.card_no)
+    page.get_by_label(t(page, "Date")).fill(tomorrow().isoformat())
+    page.get_by_label(t(page, "Outlet")).select_option(str(river.outlet_id))
+    expect(rooms.get_by_label("江南厅")).to_be_visible()  # only the rooms of the outlet chosen
+    expect(rooms.get_by_label("牡丹厅")).to_have_count(0)
+    expect(page.get_by_label(t(page, "Host guest"), exact=True)).to_have_value(zhang.card_no)  # what was typed stays
+    page.get_by_label(t(page, "Meal period")).select_option("dinner")
+    page.get_by_label(t(page, "Arrival time")).fill("18:00")
+    page.get_by_label(t(page, "Party size")).fill("6")
+    rooms.get_by_label("江南厅").check()
+    page.screenshot(path=screenshots / "booking-form-820.png", full_page=True)
+    page.get_by_role("button", name=t(page, "Book"), exact=True).click()
+    expect(page).to_have_url(re.compile(r"/bookings/\d+/$"))
+    booking = Booking.objects.get(guest=zhang)
+    assert booking.outlet_id == river.outlet_id and [r.name for r in booking.rooms.all()] == ["江南厅"]
 
 
 def pdf_text(path) -> str:

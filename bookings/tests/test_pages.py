@@ -261,6 +261,43 @@ def test_a_room_booked_already_is_refused_with_the_free_rooms_and_nothing_writte
     assert Booking.objects.count() == 1 and not Guest.objects.filter(mobile="13912345678").exists()
 
 
+def room_boxes(body: str) -> list[str]:
+    """The room checkboxes of the booking form, by their labels."""
+    rooms = body.split('data-testid="booking-rooms"')[1].split("</fieldset>")[0]
+    return re.findall(r'<label[^>]*for="id_rooms_\d+"[^>]*>\s*(.*?)\s*</label>', rooms, re.S)
+
+
+def test_the_booking_form_offers_the_rooms_of_the_outlet_chosen_not_of_every_outlet(client_for, front_desk):
+    mine = room("牡丹厅").outlet
+    room("芙蓉厅")
+    river = room("江南厅", outlet_name="江南小馆").outlet
+    client = client_for(front_desk)
+    assert sorted(room_boxes(page(client, "bookings:create"))) in (["牡丹厅", "芙蓉厅"], ["江南厅"])
+    assert sorted(room_boxes(page(client, "bookings:create", outlet=mine.pk))) == ["牡丹厅", "芙蓉厅"]
+    assert room_boxes(page(client, "bookings:create", outlet=river.pk)) == ["江南厅"]
+
+
+def test_a_refused_booking_form_comes_back_with_the_posted_outlets_rooms_and_the_ones_ticked(client_for, front_desk):
+    ticked = room("芙蓉厅")
+    room("牡丹厅")
+    room("江南厅", outlet_name="江南小馆")
+    data = new_booking_post(surname="欧阳", honorific="欧阳董", mobile="13912345678", party_size="", rooms=[ticked.pk])
+    response = client_for(front_desk).post(reverse("bookings:create"), data, **EN)
+    body = response.content.decode()
+    assert response.status_code == 400 and sorted(room_boxes(body)) == ["牡丹厅", "芙蓉厅"]
+    assert re.search(rf'value="{ticked.pk}"[^>]*checked', body)
+    assert not Booking.objects.exists()
+
+
+def test_a_room_of_another_outlet_than_the_one_chosen_is_refused_and_nothing_written(client_for, front_desk):
+    elsewhere = room("江南厅", outlet_name="江南小馆")
+    data = new_booking_post(surname="欧阳", honorific="欧阳董", mobile="13912345678", rooms=[elsewhere.pk])
+    response = client_for(front_desk).post(reverse("bookings:create"), data, **EN)
+    assert response.status_code == 400
+    assert "Select a valid choice." in response.content.decode()
+    assert not Booking.objects.exists() and not Guest.objects.filter(mobile="13912345678").exists()
+
+
 def test_a_waiter_cannot_open_the_booking_form(client_for, waiter):
     assert client_for(waiter).get(reverse("bookings:create")).status_code == 403
     assert client_for(waiter).post(reverse("bookings:create"), new_booking_post()).status_code == 403
