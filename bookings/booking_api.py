@@ -23,7 +23,7 @@ from crm.db import replica_reads
 from guests.models import Guest
 from guests.validators import normalise_mobile
 from staff.api import bound_outlets, client_of, outlet_allowed
-from staff.clients import api_reads_count
+from staff.clients import api_reads_add
 from staff.models import Outlet, Room
 from visits.models import MealPeriod
 
@@ -278,7 +278,7 @@ class BookingList(APIView):
         if params.get("meal_period"):
             bookings = bookings.filter(meal_period=params["meal_period"])
         bookings = list(bookings.order_by("arrival_time", "id"))
-        api_reads_count(client=client_of(request), endpoint="bookings", records=len(bookings))
+        api_reads_add(client=client_of(request), endpoint="bookings", records=len(bookings))
         return Response(BookingListOut({"bookings": [_booking_out(booking) for booking in bookings]}).data)
 
     @extend_schema(operation_id="bookings_create", request=BookingIn, responses={201: BookingOut})
@@ -305,7 +305,7 @@ class BookingDetail(APIView):
     @extend_schema(operation_id="bookings_read", responses=BookingOut)
     def get(self, request, pk):
         booking = _booking(request, pk)
-        api_reads_count(client=client_of(request), endpoint="bookings", records=1)
+        api_reads_add(client=client_of(request), endpoint="bookings", records=1)
         return Response(BookingOut(_booking_out(booking)).data)
 
     @extend_schema(operation_id="bookings_change", request=BookingChangeIn, responses=BookingOut)

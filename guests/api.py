@@ -19,7 +19,7 @@ from rest_framework.views import APIView
 
 from crm.api import problem_responses
 from staff.api import client_of
-from staff.clients import api_reads_count
+from staff.clients import api_reads_add
 
 from .models import Guest
 from .selectors import guest_duplicates
@@ -98,7 +98,7 @@ class GuestPageOut(serializers.Serializer):
 
 
 def _served(request, guests) -> None:
-    api_reads_count(client=client_of(request), endpoint="guests", records=len(guests))
+    api_reads_add(client=client_of(request), endpoint="guests", records=len(guests))
 
 
 class GuestList(APIView):

@@ -4,12 +4,15 @@ ETag last read; never the confidential notes."""
 import datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from bookings.tests.test_sheet import SECRET, set_guest
 from guests.models import Guest
 from guests.tests.factories import GuestFactory
+from staff.clients import api_reads_flush
 from staff.models import ApiReadDay
 
 pytestmark = pytest.mark.django_db
@@ -22,6 +25,7 @@ def test_the_list_pages_guests_in_the_order_they_changed_and_resumes_from_its_cu
     assert [g["card_no"] for g in first["results"]] == [g.card_no for g in made[:3]]
     rest = client.get(first["next"], **headers).json()
     assert [g["card_no"] for g in rest["results"]] == [g.card_no for g in made[3:]] and rest["next"] is None
+    api_reads_flush()  # counted in Redis (or, without it, in the database at once)
     assert ApiReadDay.objects.get(client=headers.client, endpoint="guests").records == 5
 
 
@@ -106,3 +110,15 @@ def test_a_bad_new_guest_is_a_problem_naming_its_field_and_nothing_is_created(cl
     response = client.post(reverse("api:guests"), body, content_type="application/json", **api_key("guests:write"))
     assert response.status_code == 400 and field in response.json()["errors"]
     assert not Guest.objects.exists()
+
+
+def test_a_page_of_guests_writes_nothing_to_the_database_its_reads_are_counted_in_redis(client, api_key, redis):
+    GuestFactory.create_batch(3)
+    headers = api_key("guests:read")
+    with CaptureQueriesContext(connection) as captured:
+        assert len(client.get(reverse("api:guests"), **headers).json()["results"]) == 3
+    verbs = {query["sql"].split()[0] for query in captured.captured_queries}
+    assert verbs <= {"SELECT", "SAVEPOINT", "RELEASE"}, verbs
+    assert not ApiReadDay.objects.exists()
+    api_reads_flush()
+    assert ApiReadDay.objects.get(client=headers.client, endpoint="guests").records == 3
