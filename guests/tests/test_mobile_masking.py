@@ -41,8 +41,8 @@ def test_front_desk_managers_and_admins_see_the_whole_mobile(request, client_for
     assert f'data-testid="mobile">{MOBILE}<' in page
 
 
-def test_no_page_a_waiter_opens_about_the_guest_shows_the_whole_mobile(client_for, waiter, guest):
-    client = client_for(waiter)
+def pages_a_waiter_opens(client, guest):
+    """(url, body) of every page a waiter opens about the guest (欧阳…), whole and as htmx fragments."""
     urls = [
         reverse("guests:profile", args=[guest.pk]),
         reverse("guests:edit", args=[guest.pk]),
@@ -56,4 +56,9 @@ def test_no_page_a_waiter_opens_about_the_guest_shows_the_whole_mobile(client_fo
         for headers in ({}, {"HTTP_HX_REQUEST": "true"}):
             response = client.get(url, **headers)
             assert response.status_code == 200, url
-            assert MOBILE not in response.content.decode(), url
+            yield url, response.content.decode()
+
+
+def test_no_page_a_waiter_opens_about_the_guest_shows_the_whole_mobile(client_for, waiter, guest):
+    for url, page in pages_a_waiter_opens(client_for(waiter), guest):
+        assert MOBILE not in page, url
