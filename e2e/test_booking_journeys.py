@@ -148,6 +148,15 @@ def test_the_desk_s_booking_form_swaps_in_the_rooms_of_the_outlet_it_switches_to
     assert booking.outlet_id == river.outlet_id and [r.name for r in booking.rooms.all()] == ["江南厅"]
 
 
+def test_the_desk_s_booking_form_fits_a_phone(new_page, live_server, front_desk, zhang, screenshots):
+    page = new_page(viewport={"width": 375, "height": 812})
+    log_in(page, live_server, "frontdesk")
+    page.goto(f"{live_server.url}{reverse('bookings:create')}?outlet={room('牡丹厅').outlet_id}")
+    expect(page.get_by_test_id("booking-rooms").get_by_label("牡丹厅")).to_be_visible()
+    assert_no_horizontal_overflow(page)
+    page.screenshot(path=screenshots / "booking-form-375.png", full_page=True)
+
+
 def pdf_text(path) -> str:
     if not shutil.which("pdftotext"):
         _no_browser("pdftotext is missing: install Debian's poppler-utils to read the printed sheet")
