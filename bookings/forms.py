@@ -123,20 +123,17 @@ class BookingForm(forms.Form):
         # The rooms of the outlet chosen (posted, else the one the page opened on), not of every outlet the
         # person sees: a group's desk would otherwise scroll through hundreds. The page swaps them when
         # the outlet changes (templates/bookings/form.html).
-        chosen = self.outlet_chosen()
-        rooms = Room.objects.filter(outlet=chosen, is_active=True) if chosen else Room.objects.none()
+        wanted = self.data.get(self.add_prefix("outlet")) if self.is_bound else self.initial.get("outlet")
+        wanted = str(getattr(wanted, "pk", wanted) or "")
+        rooms = (
+            Room.objects.filter(outlet=wanted, outlet__in=outlets, is_active=True)
+            if wanted.isdigit()
+            else Room.objects.none()
+        )
         self.fields["rooms"] = rooms_field(rooms.order_by("-is_private", "name"))
         add_details(self, user, deposit_states=(Booking.DepositState.NONE, Booking.DepositState.HELD))
         self.order_fields(["find", "surname", "honorific", "mobile", "outlet", "date", "meal_period", "arrival_time",
                            "party_size", "rooms", "purpose", "special_requests"])  # fmt: skip
-
-    def outlet_chosen(self):
-        """The outlet posted, or the form's initial one, among the person's outlets; None if neither is."""
-        wanted = self.data.get(self.add_prefix("outlet")) if self.is_bound else self.initial.get("outlet")
-        wanted = getattr(wanted, "pk", wanted)
-        if not str(wanted or "").isdigit():
-            return None
-        return next((outlet for outlet in self.outlets if outlet.pk == int(wanted)), None)
 
     def clean_find(self) -> Guest | None:
         # Card numbers are stored upper-case (guests.forms): an exact match uses the unique index, where

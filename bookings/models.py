@@ -7,7 +7,6 @@ that period and of whether the booking is active (tentative, confirmed or arrive
 database itself refuses two active bookings of one room whose periods overlap.
 """
 
-import datetime
 from decimal import Decimal
 
 from django.conf import settings
@@ -15,7 +14,6 @@ from django.contrib.postgres.fields import RangeOperators
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
@@ -58,9 +56,6 @@ class BookingSettings(SettingsRow):
     repeated_no_shows = models.PositiveSmallIntegerField(
         _("no-shows in a year that flag a guest"), default=2, validators=[MinValueValidator(1), MaxValueValidator(50)]
     )
-
-    def last_bookable_day(self, today: datetime.date | None = None) -> datetime.date:
-        return (today or timezone.localdate()) + datetime.timedelta(days=self.days_ahead)
 
     class Meta:
         verbose_name = _("booking settings")

@@ -32,9 +32,10 @@ def mask_handle(text: str) -> str:
     """ou****07: a WeChat id (or any handle) shown as mask_mobile shows a number, enough to recognise
     it, not to add it: its first two and last two characters from twelve up, else its first one from
     three up, so never more than a third of it."""
-    if len(text or "") >= 12:
+    text = text or ""
+    if len(text) >= 12:
         return f"{text[:2]}****{text[-2:]}"
-    if len(text or "") >= 3:
+    if len(text) >= 3:
         return f"{text[0]}****"
     return "****" if text else ""
 
@@ -49,8 +50,8 @@ def mask_email(address: str) -> str:
 
 def masked_contact(guest, *, whole: bool) -> dict:
     """The profile's contact lines: whole for whoever may change the record, else masked (a waiter
-    needs the guest's taboos at the table, not the means to reach the guest). The street address
-    is left out masked; the region stays."""
+    needs the guest's taboos at the table, not the means to reach the guest). Masked, the street
+    address is left out and the region stays."""
     people = list(guest.related_people.all())
     if whole:
         address = " ".join(filter(None, [guest.region, guest.address]))

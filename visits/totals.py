@@ -70,8 +70,9 @@ def add_to_row(table: str, keys: dict, figures: dict) -> bool:
     left a row that was not there (the sums are out of step: rebuild them)."""
     where = " AND ".join(f"{column} = %s" for column in keys)
     key_values, values = tuple(keys.values()), tuple(figures.values())
+    visits_column, visits = next(iter(figures.items()))
     with connection.cursor() as cursor:
-        if next(iter(figures.values())) > 0:
+        if visits > 0:
             columns = ", ".join([*keys, *figures])
             sums = ", ".join(f"{name} = {table}.{name} + excluded.{name}" for name in figures)
             cursor.execute(
@@ -83,8 +84,8 @@ def add_to_row(table: str, keys: dict, figures: dict) -> bool:
         sums = ", ".join(f"{name} = {name} + %s" for name in figures)
         cursor.execute(f"UPDATE {table} SET {sums} WHERE {where}", (*values, *key_values))
         found = cursor.rowcount == 1
-        if next(iter(figures.values())) < 0:
-            cursor.execute(f"DELETE FROM {table} WHERE {where} AND {next(iter(figures))} = 0", key_values)
+        if visits < 0:
+            cursor.execute(f"DELETE FROM {table} WHERE {where} AND {visits_column} = 0", key_values)
         return found
 
 

@@ -47,12 +47,11 @@ def beyond_days_ahead(date: datetime.date | None) -> str:
     """The refusal of a date further ahead than bookings are taken (BookingSettings.days_ahead), else ""."""
     if date is None:
         return ""
-    settings_row = BookingSettings.current()
-    last = settings_row.last_bookable_day()
+    days = BookingSettings.current().days_ahead
+    last = timezone.localdate() + datetime.timedelta(days=days)
     if date <= last:
         return ""
-    return _("Bookings are taken up to %(days)s days ahead, until %(date)s.") % {
-        "days": settings_row.days_ahead, "date": last.isoformat()}  # fmt: skip
+    return _("Bookings are taken up to %(days)s days ahead, until %(date)s.") % {"days": days, "date": last.isoformat()}
 
 
 def set_period(booking: Booking) -> None:
